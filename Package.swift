@@ -1,0 +1,138 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Flatten fleet: flatten Docker images across a fleet of hosts.
+///
+/// Module boundaries follow `DESIGN.md`: `ImageArchive` knows nothing of HTTP,
+/// `DockerEngine` knows nothing of tar, and the coordinator knows nothing of Docker.
+let package = Package(
+    name: "flatten-fleet",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "flatten-coordinator", targets: ["flatten-coordinator"]),
+        .executable(name: "flatten-agent", targets: ["flatten-agent"]),
+        .executable(name: "flatctl", targets: ["flatctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.24.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
+    ],
+    targets: [
+        // MARK: Shared protocol
+        .target(name: "FlattenProtocol"),
+
+        // MARK: Images
+        .target(
+            name: "ImageArchive",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(
+            name: "DockerEngine",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "Flattening",
+            dependencies: [
+                "FlattenProtocol",
+                "ImageArchive",
+                "DockerEngine",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // MARK: Database
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"]), .brew(["libpq"])]
+        ),
+        .target(
+            name: "PostgresClient",
+            dependencies: [
+                "CLibPQ",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // MARK: Coordinator and agent
+        .target(
+            name: "CoordinatorCore",
+            dependencies: [
+                "FlattenProtocol",
+                "PostgresClient",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "AgentCore",
+            dependencies: [
+                "FlattenProtocol",
+                "Flattening",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // MARK: Executables
+        .executableTarget(
+            name: "flatten-coordinator",
+            dependencies: [
+                "CoordinatorCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "flatten-agent",
+            dependencies: [
+                "AgentCore",
+                "Flattening",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "flatctl",
+            dependencies: [
+                "FlattenProtocol",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // MARK: Tests
+        .testTarget(name: "FlattenProtocolTests", dependencies: ["FlattenProtocol"]),
+        .testTarget(name: "ImageArchiveTests", dependencies: ["ImageArchive", "DockerEngine"]),
+        .testTarget(name: "DockerEngineTests", dependencies: ["DockerEngine"]),
+        .testTarget(name: "FlatteningTests", dependencies: ["Flattening", "DockerEngine", "ImageArchive"]),
+        .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient"]),
+        .testTarget(
+            name: "CoordinatorCoreTests",
+            dependencies: [
+                "CoordinatorCore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

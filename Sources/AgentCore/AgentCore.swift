@@ -1,0 +1,1 @@
+// AgentCore: filled by its issue.

@@ -1,0 +1,1 @@
+// CoordinatorCore: filled by its issue.

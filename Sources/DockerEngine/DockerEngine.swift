@@ -1,0 +1,1 @@
+// DockerEngine: filled by its issue.

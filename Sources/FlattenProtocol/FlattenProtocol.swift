@@ -1,0 +1,1 @@
+// FlattenProtocol: filled by its issue.

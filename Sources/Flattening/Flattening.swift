@@ -1,0 +1,1 @@
+// Flattening: filled by its issue.

@@ -1,0 +1,1 @@
+// ImageArchive: filled by its issue.

@@ -1,0 +1,1 @@
+// PostgresClient: filled by its issue.
