@@ -142,6 +142,8 @@ import Testing
             == "maxAttempts must be at least 1 (it is 0)")
         #expect(decodingFailure(JobSubmission.self, #"{"target":{"all":true}}"#) == #"missing field "image" at top level"#)
         #expect(decodingFailure(JobSubmission.self, #"{"image":"app"}"#) == #"missing field "target" at top level"#)
+        #expect(decodingFailure(Job.self, #"{"id":"not-a-uuid"}"#) == "id: Attempted to decode UUID from invalid UUID string.")
+        #expect(decodingFailure(JobSubmission.self, #"{"image":"app","#)?.contains("not valid JSON") == true)
     }
 
     @Test func batchSummary() throws {
@@ -171,9 +173,9 @@ import Testing
             name: "host-a", labels: ["region": "eu"], engineVersion: "20.10.24",
             engineAPIVersion: "1.41", protocolVersion: 1, capacity: 2))
         #expect(decodingFailure(AgentRegistration.self, #"{"name":"","engineVersion":"1","engineAPIVersion":"1","protocolVersion":1,"capacity":1}"#)
-            == "agent name must not be empty")
+            == "name must not be empty")
         #expect(decodingFailure(AgentRegistration.self, #"{"name":"a","engineVersion":"1","engineAPIVersion":"1","protocolVersion":1,"capacity":0}"#)
-            == "agent capacity must be at least 1 (it is 0)")
+            == "capacity must be at least 1 (it is 0)")
     }
 
     @Test func agentRegistrationResponse() throws {

@@ -20,9 +20,9 @@ import Testing
         (#"{"host":"a","selector":{"k":"v"}}"#, "found host and selector"),
         (#"{"host":"a","selector":{"k":"v"},"all":true}"#, "found host and selector and all"),
         (#"{"hots":"a"}"#, "found none"),
-        (#"{"host":""}"#, "job target host at top level must not be empty"),
+        (#"{"host":""}"#, "host must not be empty"),
         (#"{"selector":{}}"#, #"must have at least one label; use {"all":true} to target every agent"#),
-        (#"{"all":false}"#, #"job target "all" at top level must be true when present"#),
+        (#"{"all":false}"#, "all must be true when present"),
     ])
     func rejectsAnythingButExactlyOne(json: String, message: String) throws {
         let failure = try #require(decodingFailure(JobTarget.self, json))
@@ -33,6 +33,13 @@ import Testing
         let json = #"{"image":"app","target":{"host":"a","all":true}}"#
         let failure = try #require(decodingFailure(JobSubmission.self, json))
         #expect(failure == #"job target at target must have exactly one of "host", "selector" or "all"; found host and all"#)
+    }
+
+    @Test func nestedErrorsNameTheFullPath() throws {
+        #expect(decodingFailure(JobSubmission.self, #"{"image":"app","target":{"host":""}}"#) == "target.host must not be empty")
+        #expect(decodingFailure(JobSubmission.self, #"{"image":"app","target":{"selector":{}}}"#)
+            == #"target.selector must have at least one label; use {"all":true} to target every agent"#)
+        #expect(decodingFailure(JobSubmission.self, #"{"image":"app","target":{"all":false}}"#) == "target.all must be true when present")
     }
 
     @Test func matchesAgents() {
