@@ -58,22 +58,45 @@ func connectionString(_ url: String, database: String) throws -> String {
 
 /// Runs pgbench; returns its tps (excluding connection time).
 func runPgbench(_ path: String, _ arguments: [String]) throws -> Double {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = arguments
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = output
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    let text = String(decoding: data, as: UTF8.self)
-    guard process.terminationStatus == 0 else { throw Failure("pgbench \(arguments.joined(separator: " ")) failed:\n\(text)") }
+    let (status, text) = try run(path, arguments)
+    guard status == 0 else { throw Failure("pgbench \(arguments.joined(separator: " ")) failed:\n\(text)") }
     for line in text.split(separator: "\n") where line.hasPrefix("tps = ") {
         let number = line.dropFirst("tps = ".count).prefix { $0.isNumber || $0 == "." }
         if let tps = Double(number) { return tps }
     }
-    return 0
+    throw Failure("no tps in pgbench's output:\n\(text)")
+}
+
+/// Runs a program (posix_spawn + waitpid; Foundation's Process was seen to miss exits) and
+/// returns its status and its standard output and error together.
+func run(_ path: String, _ arguments: [String]) throws -> (Int32, String) {
+    var descriptors: [Int32] = [-1, -1]
+    guard pipe(&descriptors) == 0 else { throw Failure("pipe failed: errno \(errno)") }
+    for descriptor in descriptors { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_adddup2(&actions, descriptors[1], 1)
+    posix_spawn_file_actions_adddup2(&actions, descriptors[1], 2)
+    let argv = ([path] + arguments).map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    var pid: pid_t = 0
+    let spawned = posix_spawn(&pid, path, &actions, nil, argv, environ)
+    close(descriptors[1])
+    guard spawned == 0 else {
+        close(descriptors[0])
+        throw Failure("could not run \(path): errno \(spawned)")
+    }
+    var output: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let count = read(descriptors[0], &buffer, buffer.count)
+        if count > 0 { output.append(contentsOf: buffer[0..<count]) } else if count == 0 || errno != EINTR { break }
+    }
+    close(descriptors[0])
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+    return ((status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f), String(decoding: output, as: UTF8.self))
 }
 
 /// Primary-key lookups from `callers` concurrent tasks through a pool of `callers`
@@ -82,7 +105,17 @@ func runOurs(url: String, callers: Int, seconds: Int) async throws -> Double {
     let client = try PostgresClient(configuration: PostgresConfiguration(
         connectionString: url, applicationName: "postgres-benchmark", maxConnections: callers
     ))
-    defer { Task { await client.close() } }
+    do {
+        let queriesPerSecond = try await measure(client, callers: callers, seconds: seconds)
+        await client.close()
+        return queriesPerSecond
+    } catch {
+        await client.close()
+        throw error
+    }
+}
+
+func measure(_ client: PostgresClient, callers: Int, seconds: Int) async throws -> Double {
     // Warm up: open every connection.
     try await withThrowingTaskGroup(of: Void.self) { group in
         for _ in 0..<callers { group.addTask { _ = try await client.query("SELECT abalance FROM pgbench_accounts WHERE aid = \(1)") } }
@@ -107,7 +140,6 @@ func runOurs(url: String, callers: Int, seconds: Int) async throws -> Double {
         return try await group.reduce(0, +)
     }
     let elapsed = ContinuousClock.now - start
-    await client.close()
     return Double(total) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
 }
 
