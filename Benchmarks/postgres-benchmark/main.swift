@@ -80,8 +80,20 @@ func run(_ path: String, _ arguments: [String]) throws -> (Int32, String) {
     posix_spawn_file_actions_adddup2(&actions, descriptors[1], 2)
     let argv = ([path] + arguments).map { strdup($0) } + [nil]
     defer { argv.forEach { free($0) } }
+    // The child must not inherit this process's blocked signals (dispatch's threads block
+    // them): pgbench -T ends on SIGALRM, for one.
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var noSignals = sigset_t()
+    sigemptyset(&noSignals)
+    var allSignals = sigset_t()
+    sigfillset(&allSignals)
+    posix_spawnattr_setsigmask(&attributes, &noSignals)
+    posix_spawnattr_setsigdefault(&attributes, &allSignals)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
     var pid: pid_t = 0
-    let spawned = posix_spawn(&pid, path, &actions, nil, argv, environ)
+    let spawned = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
     close(descriptors[1])
     guard spawned == 0 else {
         close(descriptors[0])
@@ -143,6 +155,11 @@ func measure(_ client: PostgresClient, callers: Int, seconds: Int) async throws 
     return Double(total) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
 }
 
+/// Prints a line unbuffered, so progress shows at once through a pipe.
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
 /// One table row: the first cell left-aligned, the others right-aligned.
 func row(_ cells: [String]) -> String {
     let widths = [8, 10, 16, 23, 12, 10]
@@ -163,18 +180,19 @@ func main() async throws {
     try await admin.query("CREATE DATABASE \(identifier: scratch)")
     let scratchURL = try connectionString(url, database: scratch)
     do {
-        print("filling \(scratch) with pgbench -i -s 1 …")
-        _ = try runPgbench(options.pgbench, ["-i", "-q", "-s", "1", scratchURL])
+        say("filling \(scratch) with pgbench -i -s 1 …")
+        let (status, output) = try run(options.pgbench, ["-i", "-q", "-s", "1", scratchURL])
+        guard status == 0 else { throw Failure("pgbench -i failed:\n\(output)") }
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        print("server: \(url)  duration: \(options.seconds) s per run  cores: \(cores)")
-        print("")
-        print(row(["callers", "ours q/s", "pgbench -S q/s", "pgbench -S -M ext q/s", "ours/simple", "ours/ext"]))
+        say("server: \(url)  duration: \(options.seconds) s per run  cores: \(cores)")
+        say("")
+        say(row(["callers", "ours q/s", "pgbench -S q/s", "pgbench -S -M ext q/s", "ours/simple", "ours/ext"]))
         for callers in [2, 16] {
             let ours = try await runOurs(url: scratchURL, callers: callers, seconds: options.seconds)
             let common = ["-S", "-n", "-c", "\(callers)", "-j", "\(min(callers, max(cores, 1)))", "-T", "\(options.seconds)"]
             let simple = try runPgbench(options.pgbench, common + [scratchURL])
             let extended = try runPgbench(options.pgbench, common + ["-M", "extended", scratchURL])
-            print(row(["\(callers)", String(format: "%.0f", ours), String(format: "%.0f", simple), String(format: "%.0f", extended),
+            say(row(["\(callers)", String(format: "%.0f", ours), String(format: "%.0f", simple), String(format: "%.0f", extended),
                        String(format: "%.2f", ours / simple), String(format: "%.2f", ours / extended)]))
         }
     } catch {

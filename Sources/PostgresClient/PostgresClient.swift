@@ -267,6 +267,7 @@ public final class PostgresClient: Sendable {
             }
             switch result {
             case .success(let connection):
+                logger.debug("opened a PostgreSQL connection", metadata: ["postgres.server": "\(connection.target)", "postgres.pid": "\(connection.backendPID)"])
                 perform(state.withLock { $0.pool.connectSucceeded(connection, now: .now) })
             case .failure(let error):
                 logger.warning("could not open a PostgreSQL connection", metadata: ["postgres.error": "\(error)"])
