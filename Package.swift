@@ -119,6 +119,13 @@ let package = Package(
             ]
         ),
 
+        // MARK: Benchmarks
+        .executableTarget(
+            name: "postgres-benchmark",
+            dependencies: ["PostgresClient"],
+            path: "Benchmarks/postgres-benchmark"
+        ),
+
         // MARK: Tests
         .testTarget(name: "FlattenProtocolTests", dependencies: ["FlattenProtocol"]),
         .testTarget(name: "ImageArchiveTests", dependencies: ["ImageArchive", "DockerEngine"]),
