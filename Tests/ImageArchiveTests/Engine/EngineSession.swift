@@ -127,7 +127,7 @@ final class EngineSession {
         let container = try await client.createContainer(image: image)
         let path = dir.file("export-\(UUID().uuidString).tar")
         do {
-            FileManager.default.createFile(atPath: path, contents: nil)
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
             let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
             for try await chunk in try await client.exportContainer(container.id) {
                 try handle.write(contentsOf: Array(chunk.readableBytesView))
