@@ -7,7 +7,7 @@
 // the flattened layer to a sink that only counts (the merge hashes every byte for the diff ID),
 // and prints throughput over the input layer bytes, the bytes read from the spool, and peak RSS.
 //
-//     swift build -c release --product merge-benchmark && .build/release/merge-benchmark [size-MB] [runs]
+//     swift build -c release --product merge-benchmark && .build/release/merge-benchmark [size-MB] [runs] [base-files]
 
 import Crypto
 import Foundation
@@ -103,8 +103,7 @@ func link(_ name: String, to target: String) -> GeneratedEntry {
 }
 
 /// The image: base, update (overwrites, deletions, links), opaque dir, chmod copy-ups, more.
-func generateLayers(targetBytes: Int64) -> [[GeneratedEntry]] {
-    let fileCount = 3000
+func generateLayers(targetBytes: Int64, fileCount: Int) -> [[GeneratedEntry]] {
     let average = max(4096, targetBytes / Int64(fileCount) * 5 / 10)
     func size(_ i: Int) -> Int64 { Int64((i * 7919) % Int(average * 2)) + 1 }
     var base: [GeneratedEntry] = []
@@ -141,8 +140,8 @@ func generateLayers(targetBytes: Int64) -> [[GeneratedEntry]] {
     return [base, update, opaque, chmod, more, last]
 }
 
-func generateArchive(at path: String, targetBytes: Int64) throws -> (layerBytes: Int64, entries: Int) {
-    let layers = generateLayers(targetBytes: targetBytes)
+func generateArchive(at path: String, targetBytes: Int64, fileCount: Int) throws -> (layerBytes: Int64, entries: Int) {
+    let layers = generateLayers(targetBytes: targetBytes, fileCount: fileCount)
     let out = try StreamingFile(path: path)
     var diffIDs: [String] = []
     var names: [String] = []
@@ -182,6 +181,13 @@ func peakRSSMiB() -> Double {
     return Double(usage.ru_maxrss) / 1024  // kilobytes on Linux
 }
 
+/// Resident bytes now (not the peak), from /proc/self/statm.
+func heapInUse() -> Int {
+    guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+    let fields = text.split(separator: " ")
+    return fields.count > 1 ? (Int(fields[1]) ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE))) : 0
+}
+
 func now() -> Double {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)
@@ -189,18 +195,41 @@ func now() -> Double {
 }
 
 let arguments = CommandLine.arguments
+
+// `merge-benchmark --generate PATH MB FILES` writes the archive and prints its figures; the
+// benchmark runs it as a child process so the merge's peak RSS is not the generator's.
+if arguments.count == 5, arguments[1] == "--generate" {
+    let generated = try generateArchive(at: arguments[2], targetBytes: (Int64(arguments[3]) ?? 400) << 20, fileCount: Int(arguments[4]) ?? 3000)
+    print("\(generated.layerBytes) \(generated.entries)")
+    exit(0)
+}
+
 let targetMB = arguments.count > 1 ? Int64(arguments[1]) ?? 400 : 400
 let runs = arguments.count > 2 ? Int(arguments[2]) ?? 3 : 3
+let fileCount = arguments.count > 3 ? Int(arguments[3]) ?? 3000 : 3000
 let work = NSTemporaryDirectory() + "merge-benchmark-\(getpid())"
 try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(atPath: work) }
 let archivePath = work + "/save.tar"
 
 let genStart = now()
-let generated = try generateArchive(at: archivePath, targetBytes: targetMB << 20)
+let generator = Process()
+generator.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+generator.arguments = ["--generate", archivePath, String(targetMB), String(fileCount)]
+let generatorOutput = Pipe()
+generator.standardOutput = generatorOutput
+try generator.run()
+let generatorText = String(decoding: generatorOutput.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+generator.waitUntilExit()
+let generatedFigures = generatorText.split(whereSeparator: \.isWhitespace).compactMap { Int64($0) }
+guard generator.terminationStatus == 0, generatedFigures.count == 2 else {
+    print("generating the archive failed: \(generatorText)")
+    exit(1)
+}
+let generated = (layerBytes: generatedFigures[0], entries: Int(generatedFigures[1]))
 let archiveSize = (try FileManager.default.attributesOfItem(atPath: archivePath)[.size] as? NSNumber)?.int64Value ?? 0
-print(String(format: "generated %.1f MB archive (%.1f MB of layers, %d entries in 6 layers) in %.1f s; RSS after generation %.1f MiB",
-             Double(archiveSize) / 1e6, Double(generated.layerBytes) / 1e6, generated.entries, now() - genStart, peakRSSMiB()))
+print(String(format: "generated %.1f MB archive (%.1f MB of layers, %d entries in 6 layers) in %.1f s (in a child process)",
+             Double(archiveSize) / 1e6, Double(generated.layerBytes) / 1e6, generated.entries, now() - genStart))
 
 final class CountingSink: @unchecked Sendable {
     // Used from one task only; a class so the sink closure can count.
@@ -209,12 +238,14 @@ final class CountingSink: @unchecked Sendable {
 
 var best = Double.infinity
 for run in 1...runs {
+    let heapBefore = heapInUse()
     let start = now()
     let archive = try SavedImageArchive(path: archivePath)
     let image = archive.images[0]
     let (layers, _) = try archive.layerSources(of: image, temporaryDirectory: work)
     let plan = try LayerMerge.plan(layers: layers)
     let indexed = now()
+    let heapForPlan = heapInUse() - heapBefore
     let sink = CountingSink()
     let result = try await plan.write { chunk in sink.bytes += Int64(chunk.count) }
     let end = now()
@@ -224,6 +255,9 @@ for run in 1...runs {
     print(String(format: "run %d: %.3f s (index %.3f s, write %.3f s) = %.0f MB/s of input layers; output %.1f MB, %d entries, diff ID %@…",
                  run, elapsed, indexed - start, end - indexed, Double(generated.layerBytes) / 1e6 / elapsed,
                  Double(sink.bytes) / 1e6, plan.entryCount, String(result.diffID.prefix(19))))
+    print(String(format: "       resident memory grew %.1f MB while indexing %d input entries (%.0f bytes each)",
+                 Double(heapForPlan) / 1e6, plan.analysis.layers.reduce(0) { $0 + $1.entryCount },
+                 Double(heapForPlan) / Double(plan.analysis.layers.reduce(0) { $0 + $1.entryCount })))
     print(String(format: "       bytes read from the spool: %.1f MB of %.1f MB (%.1f%%; headers %.2f MB, content %.1f MB); wasted (dive) %.1f MB, efficiency %.3f",
                  Double(read) / 1e6, Double(archiveSize) / 1e6, 100 * Double(read) / Double(archiveSize),
                  Double(archive.headerBytesRead + plan.headerBytesRead) / 1e6, Double(result.contentBytesRead) / 1e6,

@@ -80,18 +80,16 @@ private struct MergeBuilder {
 
     // MARK: Indexing and applying one layer
 
-    private struct Parsed {
-        var components: [ByteString]
-        var role: WhiteoutName
-    }
-
     mutating func apply(layer l: Int) throws {
         let source = layers[l]
         var reader = TarReader(region: source.region, source: source.label)
         var layerRecords: [TarReader.Record] = []
-        var parsed: [Parsed] = []
+        // What each entry's base name makes of it; the entry's name is replaced by its
+        // normalized path (the same storage when normalizing changes nothing), which then
+        // serves as the key everywhere a path is looked up.
+        var roles: [WhiteoutName] = []
         var contentBytes: Int64 = 0
-        while let record = try reader.next() {
+        while var record = try reader.next() {
             let components: [ByteString]
             switch EntryPath.components(of: record.entry.name) {
             case .success(let c): components = c
@@ -105,9 +103,11 @@ private struct MergeBuilder {
             if case .whiteout(let target) = role, target.isEmpty {
                 throw MergeError(.emptyWhiteout, layer: source.label, entry: record.entry.name.description, detail: "'.wh.' names no file to delete")
             }
+            let normalized = EntryPath.join(components)
+            if normalized != record.entry.name { record.entry.name = normalized }
             if record.entry.kind == .regular { contentBytes += record.entry.size }
             layerRecords.append(record)
-            parsed.append(Parsed(components: components, role: role))
+            roles.append(role)
         }
         headerBytesRead += reader.bytesRead
         records.append(layerRecords)
@@ -125,23 +125,22 @@ private struct MergeBuilder {
                 root = try resolveHardLink(record.entry, layer: l, seen: seen, rootsSoFar: roots)
             }
             roots.append(root)
-            if case .ordinary = parsed[i].role {
-                seen[EntryPath.join(parsed[i].components)] = Int32(i)
-            }
+            if case .ordinary = roles[i] { seen[record.entry.name] = Int32(i) }
         }
         linkRoots.append(roots)
+        seen = [:]
 
         // Pass 2: whiteouts and opaque markers act on the layers below.
-        for (i, p) in parsed.enumerated() {
-            switch p.role {
+        for (i, role) in roles.enumerated() {
+            switch role {
             case .whiteout(let target):
-                let dirPath = p.components.dropLast()
+                let dirPath = EntryPath.split(layerRecords[i].entry.name).dropLast()
                 guard let dir = tree.lookup(dirPath), tree[dir].isDirectory,
                       let victim = tree[dir].children[target] else { continue }
                 tallyRemoval(of: victim, path: EntryPath.join(Array(dirPath) + [target]), layer: layerIndex)
                 tree[dir].children[target] = nil
             case .opaqueMarker:
-                let dirPath = p.components.dropLast()
+                let dirPath = EntryPath.split(layerRecords[i].entry.name).dropLast()
                 guard let dir = tree.lookup(dirPath), tree[dir].isDirectory else { continue }
                 for (name, child) in tree[dir].children {
                     tallyRemoval(of: child, path: EntryPath.join(Array(dirPath) + [name]), layer: layerIndex)
@@ -149,26 +148,27 @@ private struct MergeBuilder {
                 tree[dir].children = [:]
                 tree[dir].hidesLower = true
             case .ordinary, .aufsMetadata:
-                _ = i
+                continue
             }
         }
 
         // Pass 3: entries, in tar order (a later entry for the same path wins).
-        for (i, p) in parsed.enumerated() {
-            guard case .ordinary = p.role else { continue }
+        for (i, role) in roles.enumerated() {
+            guard case .ordinary = role else { continue }
             let entry = layerRecords[i].entry
             let ref = RecordRef(layer: layerIndex, index: Int32(i))
             let isDirectory = entry.kind == .directory
-            tally(path: EntryPath.join(p.components), size: entry.kind == .regular ? entry.size : 0, layer: layerIndex)
-            guard let name = p.components.last else {
+            tally(path: entry.name, size: entry.kind == .regular ? entry.size : 0, layer: layerIndex)
+            let components = EntryPath.split(entry.name)
+            guard let name = components.last else {
                 guard isDirectory else {
-                    throw MergeError(.rootNotDirectory, layer: source.label, entry: entry.name.description, detail: "the root is a \(entry.kind)")
+                    throw MergeError(.rootNotDirectory, layer: source.label, entry: "./", detail: "the root is a \(entry.kind)")
                 }
                 tree[FileTree.root].content = .entry(ref)
                 continue
             }
             var current = FileTree.root
-            for component in p.components.dropLast() {
+            for component in components.dropLast() {
                 let existing = tree[current].children[component]
                 let lower: MergeRule.Lower = existing.map { tree[$0].isDirectory ? .directory : .nonDirectory } ?? .absent
                 switch MergeRule.parent(lower: lower) {
@@ -328,8 +328,11 @@ private struct MergeBuilder {
                 } else if linkedRoots.contains(root), let first = groupFirst[root] {
                     try add(PlannedEntry(name: ByteString(path), action: .hardLink(ref, target: first)))
                 } else {
-                    if linkedRoots.contains(root) { groupFirst[root] = ByteString(path) }
-                    try add(PlannedEntry(name: ByteString(path), action: .entry(ref, root: root)))
+                    // A file's output name is its normalized name: share the record's storage.
+                    let recordName = record(ref).entry.name
+                    let name = recordName.bytes == path ? recordName : ByteString(path)
+                    if linkedRoots.contains(root) { groupFirst[root] = name }
+                    try add(PlannedEntry(name: name, action: .entry(ref, root: root)))
                 }
             }
             if out.writeOpaqueMarker {

@@ -146,6 +146,32 @@ struct EngineFlattenTests {
         }
     }
 
+    @Test func emptyAndIdenticalLayers() async throws {
+        // Adding the same tar twice commits two layers with the same diff ID: docker save
+        // writes the second as a symbolic link to the first, and a partial flatten keeping both
+        // lists one layer file twice in the load archive's manifest. `RUN true` changes nothing:
+        // the builder records it as an empty_layer history entry.
+        var tar = TarWriter()
+        let time = TarTimestamp(seconds: 1_400_000_000)
+        try tar.append(TarEntry(name: "dup/", kind: .directory, mode: 0o755, modificationTime: time))
+        try tar.append(TarEntry(name: "dup/f", kind: .regular, mode: 0o644, size: 3, modificationTime: time), contents: Array("dup".utf8))
+        try await withSession("identical") { s in
+            let image = try await s.build("""
+                ADD dup.tar /
+                RUN true
+                ADD dup.tar /
+                RUN echo x > /x && rm /etc/base.conf
+                RUN true
+                """, files: ["dup.tar": tar.finish()])
+            let originalIDs = try await s.client.inspectImage(image).diffIDs
+            #expect(originalIDs.count == 4)
+            #expect(originalIDs[1] == originalIDs[2], "the two ADD layers should be identical")
+            try await s.flattenAndCompare(image)
+            let (_, _, result) = try await s.flattenAndCompare(image, keep: 3)
+            #expect(result.config.history.filter { !ImageConfig.isEmptyLayer($0) }.count == 4)
+        }
+    }
+
     @Test func flattenIsDeterministic() async throws {
         try await withSession("determinism") { s in
             let image = try await s.build("RUN mkdir /d && echo 1 > /d/a && ln /d/a /d/b\nRUN rm /d/a")
