@@ -181,13 +181,6 @@ func peakRSSMiB() -> Double {
     return Double(usage.ru_maxrss) / 1024  // kilobytes on Linux
 }
 
-/// Resident bytes now (not the peak), from /proc/self/statm.
-func heapInUse() -> Int {
-    guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
-    let fields = text.split(separator: " ")
-    return fields.count > 1 ? (Int(fields[1]) ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE))) : 0
-}
-
 func now() -> Double {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)
@@ -238,14 +231,12 @@ final class CountingSink: @unchecked Sendable {
 
 var best = Double.infinity
 for run in 1...runs {
-    let heapBefore = heapInUse()
     let start = now()
     let archive = try SavedImageArchive(path: archivePath)
     let image = archive.images[0]
     let (layers, _) = try archive.layerSources(of: image, temporaryDirectory: work)
     let plan = try LayerMerge.plan(layers: layers)
     let indexed = now()
-    let heapForPlan = heapInUse() - heapBefore
     let sink = CountingSink()
     let result = try await plan.write { chunk in sink.bytes += Int64(chunk.count) }
     let end = now()
@@ -255,9 +246,6 @@ for run in 1...runs {
     print(String(format: "run %d: %.3f s (index %.3f s, write %.3f s) = %.0f MB/s of input layers; output %.1f MB, %d entries, diff ID %@…",
                  run, elapsed, indexed - start, end - indexed, Double(generated.layerBytes) / 1e6 / elapsed,
                  Double(sink.bytes) / 1e6, plan.entryCount, String(result.diffID.prefix(19))))
-    print(String(format: "       resident memory grew %.1f MB while indexing %d input entries (%.0f bytes each)",
-                 Double(heapForPlan) / 1e6, plan.analysis.layers.reduce(0) { $0 + $1.entryCount },
-                 Double(heapForPlan) / Double(plan.analysis.layers.reduce(0) { $0 + $1.entryCount })))
     print(String(format: "       bytes read from the spool: %.1f MB of %.1f MB (%.1f%%; headers %.2f MB, content %.1f MB); wasted (dive) %.1f MB, efficiency %.3f",
                  Double(read) / 1e6, Double(archiveSize) / 1e6, 100 * Double(read) / Double(archiveSize),
                  Double(archive.headerBytesRead + plan.headerBytesRead) / 1e6, Double(result.contentBytesRead) / 1e6,

@@ -256,7 +256,7 @@ private struct MergeBuilder {
         var layerSize: Int64 = Int64(TarWriter.endOfArchive.count)
         var contentBytes: Int64 = 0
 
-        // Roots that more than one record points to: only their members can form groups.
+        // Roots some hard link resolves to: only their members can form groups in the output.
         var linkedRoots = Set<RecordRef>()
         for (l, layerRoots) in linkRoots.enumerated() {
             for (i, root) in layerRoots.enumerated() where root != RecordRef(layer: Int32(l), index: Int32(i)) {
