@@ -111,10 +111,11 @@ final class EngineSession {
         let name = "\(repository):\(tag)"
         let flattened = try FlattenedImage(archive: archive, keepingLowest: keep, repoTags: [name], temporaryDirectory: dir.path)
         let size = try flattened.loadArchiveSize()
-        let collector = Collector()
-        let result = try await flattened.writeLoadArchive { collector.append($0) }
-        #expect(Int64(collector.bytes.count) == size)
-        let load = try await client.loadImage(body: .bytes(collector.bytes))
+        // Streamed to the engine with its length known up front, as the agent does.
+        let stream = flattened.loadArchiveStream(chunkSize: 256 << 10)
+        let load = try await client.loadImage(body: .stream(stream.map { ByteBuffer(bytes: $0) }, length: size))
+        let result = try await stream.outcome()
+        #expect(result.archiveSize == size)
         images.append(name)
         #expect(load.loadedReferences.contains(name) || load.loadedReferences.contains("docker.io/" + name), "\(load.output)")
         return (name, result)
