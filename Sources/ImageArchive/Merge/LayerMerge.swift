@@ -58,7 +58,7 @@ private struct DiveTally {
 private struct MergeBuilder {
     let layers: [LayerSource]
     let keptCount: Int
-    var records: [[TarReader.Record]] = []
+    var indexes: [LayerIndex] = []
     var linkRoots: [[RecordRef]] = []
     var tree = FileTree()
     var kept: FileTree?
@@ -71,7 +71,7 @@ private struct MergeBuilder {
         self.keptCount = keptCount
     }
 
-    func record(_ ref: RecordRef) -> TarReader.Record { records[Int(ref.layer)][Int(ref.index)] }
+    func record(_ ref: RecordRef) -> TarReader.Record { indexes[Int(ref.layer)][Int(ref.index)] }
 
     mutating func snapshotKept() {
         tree.resetHidesLower()
@@ -83,7 +83,7 @@ private struct MergeBuilder {
     mutating func apply(layer l: Int) throws {
         let source = layers[l]
         var reader = TarReader(region: source.region, source: source.label)
-        var layerRecords: [TarReader.Record] = []
+        var index = LayerIndex()
         // What each entry's base name makes of it; the entry's name is replaced by its
         // normalized path (the same storage when normalizing changes nothing), which then
         // serves as the key everywhere a path is looked up.
@@ -106,26 +106,26 @@ private struct MergeBuilder {
             let normalized = EntryPath.join(components)
             if normalized != record.entry.name { record.entry.name = normalized }
             if record.entry.kind == .regular { contentBytes += record.entry.size }
-            layerRecords.append(record)
+            index.append(record)
             roles.append(role)
         }
         headerBytesRead += reader.bytesRead
-        records.append(layerRecords)
-        layerStats.append(ImageAnalysis.Layer(label: source.label, diffID: source.diffID, size: source.region.count, entryCount: layerRecords.count, contentBytes: contentBytes, kept: l < keptCount))
+        indexes.append(index)
+        layerStats.append(ImageAnalysis.Layer(label: source.label, diffID: source.diffID, size: source.region.count, entryCount: index.count, contentBytes: contentBytes, kept: l < keptCount))
 
         let layerIndex = Int32(l)
         // Pass 1: resolve hard links against the entries before them and the tree below.
         var roots: [RecordRef] = []
-        roots.reserveCapacity(layerRecords.count)
+        roots.reserveCapacity(index.count)
         var seen: [ByteString: Int32] = [:]
-        for (i, record) in layerRecords.enumerated() {
+        for i in 0..<index.count {
             let own = RecordRef(layer: layerIndex, index: Int32(i))
             var root = own
-            if record.entry.kind == .hardLink {
-                root = try resolveHardLink(record.entry, layer: l, seen: seen, rootsSoFar: roots)
+            if index.kind(i) == .hardLink {
+                root = try resolveHardLink(index[i].entry, layer: l, seen: seen, rootsSoFar: roots)
             }
             roots.append(root)
-            if case .ordinary = roles[i] { seen[record.entry.name] = Int32(i) }
+            if case .ordinary = roles[i] { seen[index.name(i)] = Int32(i) }
         }
         linkRoots.append(roots)
         seen = [:]
@@ -134,13 +134,13 @@ private struct MergeBuilder {
         for (i, role) in roles.enumerated() {
             switch role {
             case .whiteout(let target):
-                let dirPath = EntryPath.split(layerRecords[i].entry.name).dropLast()
+                let dirPath = EntryPath.split(index.name(i)).dropLast()
                 guard let dir = tree.lookup(dirPath), tree[dir].isDirectory,
                       let victim = tree[dir].children[target] else { continue }
                 tallyRemoval(of: victim, path: EntryPath.join(Array(dirPath) + [target]), layer: layerIndex)
                 tree[dir].children[target] = nil
             case .opaqueMarker:
-                let dirPath = EntryPath.split(layerRecords[i].entry.name).dropLast()
+                let dirPath = EntryPath.split(index.name(i)).dropLast()
                 guard let dir = tree.lookup(dirPath), tree[dir].isDirectory else { continue }
                 for (name, child) in tree[dir].children {
                     tallyRemoval(of: child, path: EntryPath.join(Array(dirPath) + [name]), layer: layerIndex)
@@ -155,14 +155,14 @@ private struct MergeBuilder {
         // Pass 3: entries, in tar order (a later entry for the same path wins).
         for (i, role) in roles.enumerated() {
             guard case .ordinary = role else { continue }
-            let entry = layerRecords[i].entry
+            let kind = index.kind(i)
             let ref = RecordRef(layer: layerIndex, index: Int32(i))
-            let isDirectory = entry.kind == .directory
-            tally(path: entry.name, size: entry.kind == .regular ? entry.size : 0, layer: layerIndex)
-            let components = EntryPath.split(entry.name)
+            let isDirectory = kind == .directory
+            tally(path: index.name(i), size: kind == .regular ? index.size(i) : 0, layer: layerIndex)
+            let components = EntryPath.split(index.name(i))
             guard let name = components.last else {
                 guard isDirectory else {
-                    throw MergeError(.rootNotDirectory, layer: source.label, entry: "./", detail: "the root is a \(entry.kind)")
+                    throw MergeError(.rootNotDirectory, layer: source.label, entry: "./", detail: "the root is a \(kind)")
                 }
                 tree[FileTree.root].content = .entry(ref)
                 continue
@@ -204,8 +204,7 @@ private struct MergeBuilder {
             throw MergeError(.hardLinkToDirectory, layer: label, entry: entry.name.description, detail: "link target \"\(entry.linkName)\" is the root directory")
         }
         if let earlier = seen[EntryPath.join(target)] {
-            let targetEntry = records[l][Int(earlier)].entry
-            guard targetEntry.kind != .directory else {
+            guard indexes[l].kind(Int(earlier)) != .directory else {
                 throw MergeError(.hardLinkToDirectory, layer: label, entry: entry.name.description, detail: "link target \"\(entry.linkName)\" is a directory")
             }
             return rootsSoFar[Int(earlier)]
@@ -241,8 +240,8 @@ private struct MergeBuilder {
         var bytes: Int64 = 0
         for n in [node] + tree.descendants(of: node) {
             if case .entry(let ref) = tree[n].content {
-                let e = record(ref).entry
-                if e.kind == .regular { bytes += e.size }
+                let layer = indexes[Int(ref.layer)]
+                if layer.kind(Int(ref.index)) == .regular { bytes += layer.size(Int(ref.index)) }
             }
         }
         tally(path: path, size: bytes, layer: layer)
@@ -329,7 +328,7 @@ private struct MergeBuilder {
                     try add(PlannedEntry(name: ByteString(path), action: .hardLink(ref, target: first)))
                 } else {
                     // A file's output name is its normalized name: share the record's storage.
-                    let recordName = record(ref).entry.name
+                    let recordName = indexes[Int(ref.layer)].name(Int(ref.index))
                     let name = recordName.bytes == path ? recordName : ByteString(path)
                     if linkedRoots.contains(root) { groupFirst[root] = name }
                     try add(PlannedEntry(name: name, action: .entry(ref, root: root)))
@@ -360,10 +359,10 @@ private struct MergeBuilder {
             flattenedEntryCount: entries.count,
             flattenedContentBytes: contentBytes
         )
-        return MergePlan(layers: layers, keptLayerCount: keptCount, records: records, entries: entries, layerSize: layerSize, headerBytesRead: headerBytesRead, analysis: analysis)
+        return MergePlan(layers: layers, keptLayerCount: keptCount, indexes: indexes, entries: entries, layerSize: layerSize, headerBytesRead: headerBytesRead, analysis: analysis)
     }
 
     func header(for planned: PlannedEntry) -> TarEntry {
-        MergePlan.header(for: planned, records: records)
+        MergePlan.header(for: planned, indexes: indexes)
     }
 }

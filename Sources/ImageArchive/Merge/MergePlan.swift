@@ -25,7 +25,7 @@ public struct MergePlan: Sendable {
     public let layers: [LayerSource]
     /// How many of the lowest layers a partial flatten keeps unchanged.
     public let keptLayerCount: Int
-    let records: [[TarReader.Record]]
+    let indexes: [LayerIndex]
     let entries: [PlannedEntry]
     /// The exact byte size of the flattened layer tar ``write(chunkSize:to:)`` produces.
     public let layerSize: Int64
@@ -42,11 +42,11 @@ public struct MergePlan: Sendable {
     /// The headers of the flattened layer, in output order (for inspection and tests; the
     /// content is not read).
     public func outputEntries() -> [TarEntry] {
-        entries.map { Self.header(for: $0, records: records) }
+        entries.map { Self.header(for: $0, indexes: indexes) }
     }
 
-    static func header(for planned: PlannedEntry, records: [[TarReader.Record]]) -> TarEntry {
-        func entry(_ ref: RecordRef) -> TarEntry { records[Int(ref.layer)][Int(ref.index)].entry }
+    static func header(for planned: PlannedEntry, indexes: [LayerIndex]) -> TarEntry {
+        func entry(_ ref: RecordRef) -> TarEntry { indexes[Int(ref.layer)][Int(ref.index)].entry }
         switch planned.action {
         case .entry(let ref, let root):
             var header = entry(ref)
@@ -119,7 +119,7 @@ public struct MergePlan: Sendable {
         }
 
         for planned in entries {
-            let header = Self.header(for: planned, records: records)
+            let header = Self.header(for: planned, indexes: indexes)
             try await append(try TarWriter.encodeHeader(header))
             guard header.kind == .regular, header.size > 0 else { continue }
             let source: RecordRef
@@ -128,7 +128,7 @@ public struct MergePlan: Sendable {
             default: continue
             }
             let layer = layers[Int(source.layer)]
-            var position = records[Int(source.layer)][Int(source.index)].contentOffset
+            var position = indexes[Int(source.layer)].contentOffset(Int(source.index))
             var remaining = header.size
             while remaining > 0 {
                 let want = Int(min(remaining, Int64(out.free)))

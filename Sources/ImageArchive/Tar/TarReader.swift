@@ -30,6 +30,8 @@ public struct TarReader {
     private var position: Int64 = 0
     private var finished = false
     private var globalRecords: [PAXRecord] = []
+    private var lastUserName = ByteString.empty
+    private var lastGroupName = ByteString.empty
 
     public init(region: FileRegion, source: String = "") {
         self.region = region
@@ -108,6 +110,9 @@ public struct TarReader {
                 break
             }
             var entry = try makeEntry(header, local: local, longName: longName, longLink: longLink, start: start)
+            // Entries of one archive mostly share their user and group names: share the storage.
+            if entry.userName == lastUserName { entry.userName = lastUserName } else { lastUserName = entry.userName }
+            if entry.groupName == lastGroupName { entry.groupName = lastGroupName } else { lastGroupName = entry.groupName }
             let contentSize = entry.kind == .regular ? entry.size : 0
             if entry.kind != .regular { entry.size = 0 }
             guard contentSize <= region.count else {
