@@ -142,26 +142,3 @@ public struct FlattenedImage: Sendable {
         return Result(diffID: layer.diffID, imageID: ImageConfig.digest(of: configBytes), config: config, configBytes: configBytes, layerSize: plan.layerSize, archiveSize: written, contentBytesRead: layer.contentBytesRead)
     }
 }
-
-extension FlattenedImage {
-    /// The load archive as an `AsyncSequence` of chunks, for request bodies that pull (see
-    /// ``ChunkStream``); its ``ChunkStream/outcome()`` is the ``Result`` once it has ended. Its
-    /// length is ``loadArchiveSize()``.
-    public func loadArchiveStream(chunkSize: Int = 1 << 20) -> ChunkStream<Result> {
-        let image = self
-        return ChunkStream { send in
-            try await image.writeLoadArchive(chunkSize: chunkSize) { try await send($0) }
-        }
-    }
-}
-
-extension MergePlan {
-    /// The flattened layer tar as an `AsyncSequence` of chunks (see ``ChunkStream``); its
-    /// length is ``layerSize``.
-    public func layerStream(chunkSize: Int = 1 << 20) -> ChunkStream<WriteResult> {
-        let plan = self
-        return ChunkStream { send in
-            try await plan.write(chunkSize: chunkSize) { try await send($0) }
-        }
-    }
-}
