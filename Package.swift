@@ -29,9 +29,14 @@ let package = Package(
         .target(name: "FlattenProtocol"),
 
         // MARK: Images
+        .systemLibrary(
+            name: "CZlib",
+            providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
+        ),
         .target(
             name: "ImageArchive",
             dependencies: [
+                "CZlib",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -120,6 +125,7 @@ let package = Package(
         ),
 
         // MARK: Benchmarks
+        .executableTarget(name: "merge-benchmark", dependencies: ["ImageArchive"], path: "Benchmarks/merge-benchmark"),
         .executableTarget(
             name: "postgres-benchmark",
             dependencies: ["PostgresClient"],
