@@ -1,0 +1,56 @@
+/// An agent enrolling with the coordinator (`POST /v1/agents/register`, authorized by the
+/// enrollment token).
+///
+/// Registering again under the same name replaces that agent's token and details.
+public struct AgentRegistration: Sendable, Hashable, Codable {
+    /// The agent's unique name; a `{"host": name}` target picks it.
+    public var name: String
+    /// Labels a selector target matches, e.g. `["region": "eu", "tier": "build"]`.
+    public var labels: [String: String]
+    /// The Docker Engine version, e.g. `20.10.24`.
+    public var engineVersion: String
+    /// The Docker Engine API version in use, e.g. `1.41`.
+    public var engineAPIVersion: String
+    /// ``FlattenProtocolVersion/current`` of the agent's build.
+    public var protocolVersion: Int
+    /// How many jobs the agent runs at once (at least 1).
+    public var capacity: Int
+
+    public init(
+        name: String,
+        labels: [String: String] = [:],
+        engineVersion: String,
+        engineAPIVersion: String,
+        protocolVersion: Int = FlattenProtocolVersion.current,
+        capacity: Int = 1
+    ) {
+        self.name = name
+        self.labels = labels
+        self.engineVersion = engineVersion
+        self.engineAPIVersion = engineAPIVersion
+        self.protocolVersion = protocolVersion
+        self.capacity = capacity
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case name, labels, engineVersion, engineAPIVersion, protocolVersion, capacity
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decode(String.self, forKey: .name)
+        guard !name.isEmpty else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .name, in: container, debugDescription: "agent name must not be empty")
+        }
+        labels = try container.decodeIfPresent([String: String].self, forKey: .labels) ?? [:]
+        engineVersion = try container.decode(String.self, forKey: .engineVersion)
+        engineAPIVersion = try container.decode(String.self, forKey: .engineAPIVersion)
+        protocolVersion = try container.decode(Int.self, forKey: .protocolVersion)
+        capacity = try container.decode(Int.self, forKey: .capacity)
+        guard capacity >= 1 else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .capacity, in: container, debugDescription: "agent capacity must be at least 1 (it is \(capacity))")
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// FlattenProtocol: filled by its issue.
