@@ -1,5 +1,6 @@
 import FlattenProtocol
 import Foundation
+import HTTPTypes
 import Hummingbird
 import NIOConcurrencyHelpers
 

@@ -90,7 +90,7 @@ struct AgentRoutes<Context: RequestContext>: Sendable {
         guard let seconds = Double(text), seconds.isFinite, seconds >= 0 else {
             throw APIError.invalidRequest("invalid query parameter wait \(String(reflecting: String(text))); expected seconds from 0 to \(configuration.maxClaimWait.seconds)")
         }
-        return min(.milliseconds(Int64(seconds * 1000)), configuration.maxClaimWait)
+        return .milliseconds(Int64(min(seconds, configuration.maxClaimWait.seconds) * 1000))
     }
 
     /// `POST /v1/jobs/{id}/heartbeat`: 200 with the new expiry and whether cancel was requested.

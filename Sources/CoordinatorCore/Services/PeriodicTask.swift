@@ -11,7 +11,7 @@ func runPeriodically(
         while !Task.isCancelled {
             do {
                 try await tick()
-            } catch where !Task.isCancelled {
+            } catch let error where !Task.isCancelled {
                 onError(error)
             } catch {
                 return

@@ -136,7 +136,7 @@ public struct JobStore: Sendable {
             ORDER BY j.created_at DESC, j.id DESC
             LIMIT \(limit + 1)
             """)
-        var jobs = try rows.prefix(limit).map(Job.init(row:))
+        let jobs = try rows.prefix(limit).map(Job.init(row:))
         var next: String?
         if rows.count > limit, let last = rows.prefix(limit).last {
             next = JobCursor(
@@ -144,7 +144,6 @@ public struct JobStore: Sendable {
                 id: try last.decode(UUID.self, column: "id")
             ).encoded
         }
-        jobs = Array(jobs)
         return JobList(jobs: jobs, nextCursor: next)
     }
 
@@ -369,7 +368,7 @@ public struct JobStore: Sendable {
     /// Why a leased statement matched no row: no such job, another agent's job, a repeat of a
     /// stored report (the lease token still recorded and the job in a state that report
     /// leads to), or a stale lease.
-    private func diagnose<Value>(
+    private func diagnose<Value: Sendable>(
         job id: UUID, agent: UUID, leaseTokenHash: String, repeatableStates: Set<JobState>
     ) async throws -> LeasedOutcome<Value> {
         let rows = try await client.query("""
