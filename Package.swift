@@ -124,6 +124,11 @@ let package = Package(
 
         // MARK: Benchmarks
         .executableTarget(
+            name: "postgres-benchmark",
+            dependencies: ["PostgresClient"],
+            path: "Benchmarks/postgres-benchmark"
+        ),
+        .executableTarget(
             name: "coordinator-load",
             dependencies: [
                 "FlattenProtocol",
