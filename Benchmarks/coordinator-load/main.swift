@@ -16,6 +16,7 @@ import AsyncHTTPClient
 import FlattenProtocol
 import Foundation
 import NIOCore
+import NIOHTTP1
 
 struct Options {
     var url = "http://127.0.0.1:8080"
@@ -193,10 +194,11 @@ func ms(_ duration: Duration) -> String {
 enum CoordinatorLoad {
     static func run(_ options: Options, _ api: API) async throws {
         print("coordinator-load against \(options.url) (run \(options.runID))")
-        var agents: [Agent] = []
+        var registered: [Agent] = []
         for index in 0..<options.agents {
-            agents.append(try await register(api, name: "load-\(options.runID)-\(index)", enrollToken: options.enrollToken))
+            registered.append(try await register(api, name: "load-\(options.runID)-\(index)", enrollToken: options.enrollToken))
         }
+        let agents = registered
 
         // 1. Sustained throughput.
         let throughput = Ledger()
@@ -272,15 +274,16 @@ enum CoordinatorLoad {
             print("idle: skipped (pass --pid with the coordinator's process ID)")
             return
         }
-        var idle: [Agent] = []
+        var idleAgents: [Agent] = []
         for chunk in stride(from: 0, to: options.idleAgents, by: 50) {
-            idle += try await withThrowingTaskGroup(of: Agent.self) { group in
+            idleAgents += try await withThrowingTaskGroup(of: Agent.self) { group in
                 for index in chunk..<min(chunk + 50, options.idleAgents) {
                     group.addTask { try await register(api, name: "idle-\(options.runID)-\(index)", enrollToken: options.enrollToken) }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
         }
+        let idle = idleAgents
         let idleLedger = Ledger()
         let idleEnd = ContinuousClock.now + .seconds(options.idleSeconds + 35)
         await withTaskGroup(of: Void.self) { group in

@@ -126,8 +126,8 @@ struct Serve: AsyncParsableCommand {
         let coordinator = try Coordinator(configuration: configuration, logger: logger)
         try await coordinator.run { host, port in
             let shown = host.contains(":") ? "[\(host)]" : host
-            print("listening on \(shown):\(port)")
-            fflush(stdout)
+            // Unbuffered, so a supervisor or test reading the pipe sees it at once.
+            FileHandle.standardOutput.write(Data("listening on \(shown):\(port)\n".utf8))
             logger.info("listening", metadata: ["address": "\(shown):\(port)"])
         }
         logger.info("stopped")

@@ -1,6 +1,7 @@
 @testable import CoordinatorCore
 import FlattenProtocol
 import Foundation
+import Hummingbird
 import HummingbirdTesting
 import Testing
 

@@ -79,9 +79,11 @@ public final class CoordinatorMetrics: Sendable {
         return registry.emitToBuffer()
     }
 
-    private static let requestDuration = MetricNameDescriptor(
+    private static var requestDuration: MetricNameDescriptor {
+        MetricNameDescriptor(
         namespace: "flatten", subsystem: "http", metricName: "request_duration", unitName: "seconds",
-        helpText: "HTTP request latency by route template, method and status")
+            helpText: "HTTP request latency by route template, method and status")
+    }
 
     private func jobsGauge(_ state: JobState) -> Gauge {
         registry.makeGauge(

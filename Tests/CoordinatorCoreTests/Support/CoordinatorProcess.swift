@@ -3,6 +3,7 @@ import FlattenProtocol
 import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
+import NIOHTTP1
 import Testing
 
 /// The built `flatten-coordinator` executable running as a child process on a free port.
