@@ -81,6 +81,8 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
         .target(
@@ -100,6 +102,7 @@ let package = Package(
             dependencies: [
                 "CoordinatorCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
@@ -119,6 +122,21 @@ let package = Package(
             ]
         ),
 
+        // MARK: Benchmarks
+        .executableTarget(
+            name: "postgres-benchmark",
+            dependencies: ["PostgresClient"],
+            path: "Benchmarks/postgres-benchmark"
+        ),
+        .executableTarget(
+            name: "coordinator-load",
+            dependencies: [
+                "FlattenProtocol",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            path: "Benchmarks/coordinator-load"
+        ),
+
         // MARK: Tests
         .testTarget(name: "FlattenProtocolTests", dependencies: ["FlattenProtocol"]),
         .testTarget(name: "ImageArchiveTests", dependencies: ["ImageArchive", "DockerEngine"]),
@@ -129,7 +147,10 @@ let package = Package(
             name: "CoordinatorCoreTests",
             dependencies: [
                 "CoordinatorCore",
+                "FlattenProtocol",
+                "PostgresClient",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore"]),
