@@ -29,9 +29,14 @@ let package = Package(
         .target(name: "FlattenProtocol"),
 
         // MARK: Images
+        .systemLibrary(
+            name: "CZlib",
+            providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
+        ),
         .target(
             name: "ImageArchive",
             dependencies: [
+                "CZlib",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -118,6 +123,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+
+        // MARK: Benchmarks
+        .executableTarget(name: "merge-benchmark", dependencies: ["ImageArchive"], path: "Benchmarks/merge-benchmark"),
 
         // MARK: Tests
         .testTarget(name: "FlattenProtocolTests", dependencies: ["FlattenProtocol"]),

@@ -1,0 +1,103 @@
+import NIOCore
+import NIOHTTP1
+
+/// What `POST /images/{name}/push` reported.
+public struct PushResult: Sendable, Hashable {
+    /// The pushed tag.
+    public var tag: String?
+    /// The digest of the manifest the registry now holds, `sha256:…`.
+    public var digest: String?
+    /// The manifest's size in bytes.
+    public var size: Int64?
+
+    public init(tag: String? = nil, digest: String? = nil, size: Int64? = nil) {
+        self.tag = tag
+        self.digest = digest
+        self.size = size
+    }
+}
+
+/// What `POST /images/create?fromImage=…` reported.
+public struct PullResult: Sendable, Hashable {
+    /// The pulled manifest's digest (`Digest: sha256:…`), when the engine reported one.
+    public var digest: String?
+    /// The engine's final status, for example `Status: Downloaded newer image for …`.
+    public var status: String?
+
+    public init(digest: String? = nil, status: String? = nil) {
+        self.digest = digest
+        self.status = status
+    }
+}
+
+extension DockerClient {
+    /// `POST /images/{repository}/push`: pushes `repository:tag` to its registry.
+    ///
+    /// - Parameters:
+    ///   - repository: the repository including its registry, for example `registry:5000/team/app`.
+    ///   - tag: the tag to push; `nil` pushes every tag of the repository.
+    ///   - auth: credentials, or `nil` for an anonymous push.
+    /// - Throws: ``DockerEngineError`` with ``DockerEngineError/isStreamError`` and the registry's
+    ///   words when the push fails after it started.
+    @discardableResult
+    public func pushImage(
+        repository: String,
+        tag: String? = nil,
+        auth: RegistryAuth? = nil,
+        onProgress: (@Sendable (ProgressMessage) -> Void)? = nil
+    ) async throws -> PushResult {
+        let operation = "push image '\(repository)\(tag.map { ":\($0)" } ?? "")'"
+        try Self.requireName(repository, operation: operation)
+        var headers = HTTPHeaders()
+        // The engine refuses a push without the header; `{}` is an anonymous push.
+        headers.add(name: "X-Registry-Auth", value: (auth ?? .anonymous).headerValue)
+        var result = PushResult()
+        try await executor.messages(
+            DockerRequest(
+                .POST, "/images/\(PercentEncoding.pathName(repository))/push",
+                query: [("tag", tag ?? "")], headers: headers, isStreaming: true
+            ),
+            operation: operation
+        ) { message in
+            onProgress?(message)
+            if let aux = message.aux, aux.digest != nil {
+                result = PushResult(tag: aux.tag, digest: aux.digest, size: aux.size)
+            }
+        }
+        return result
+    }
+
+    /// `POST /images/create?fromImage=…`: pulls `fromImage:tag` from its registry.
+    ///
+    /// - Parameters:
+    ///   - fromImage: the repository including its registry, or a full reference with a digest.
+    ///   - tag: the tag (`latest` when `nil` and `fromImage` has no digest).
+    @discardableResult
+    public func pullImage(
+        fromImage: String,
+        tag: String? = nil,
+        auth: RegistryAuth? = nil,
+        onProgress: (@Sendable (ProgressMessage) -> Void)? = nil
+    ) async throws -> PullResult {
+        let operation = "pull image '\(fromImage)\(tag.map { ":\($0)" } ?? "")'"
+        try Self.requireName(fromImage, operation: operation)
+        var query: [(name: String, value: String)] = [("fromImage", fromImage)]
+        if let tag { query.append(("tag", tag)) }
+        var headers = HTTPHeaders()
+        headers.add(name: "X-Registry-Auth", value: (auth ?? .anonymous).headerValue)
+        var result = PullResult()
+        try await executor.messages(
+            DockerRequest(.POST, "/images/create", query: query, headers: headers, isStreaming: true),
+            operation: operation
+        ) { message in
+            onProgress?(message)
+            guard let status = message.status, message.id == nil else { return }
+            if let digest = status.dropPrefix("Digest: ") {
+                result.digest = digest.trimmingWhitespace()
+            } else if status.hasPrefix("Status: ") {
+                result.status = status
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,34 @@
+import NIOCore
+import NIOHTTP1
+
+extension DockerClient {
+    /// `GET /_ping`: whether the engine answers, with the API version it announces.
+    ///
+    /// - Returns: the engine's `Api-Version` header, if sent.
+    @discardableResult
+    public func ping() async throws -> APIVersion? {
+        let operation = "ping the engine"
+        let response = try await executor.send(DockerRequest(.GET, "/_ping"), operation: operation)
+        let announced = response.headers.first(name: "Api-Version").flatMap(APIVersion.init)
+        var body = ByteBuffer()
+        for try await var chunk in DockerByteStream(body: response.body, host: host, operation: operation, contentLength: nil) {
+            body.writeBuffer(&chunk)
+            guard body.readableBytes < 1024 else { break }
+        }
+        let text = String(decoding: body.readableBytesView, as: UTF8.self).trimmingWhitespace()
+        guard text == "OK" else {
+            throw DockerEngineError.malformedResponse(operation: operation, detail: "expected 'OK', got \(RequestExecutor.excerpt(body))")
+        }
+        return announced
+    }
+
+    /// `GET /version`, asked again now (``engineVersion`` holds the answer read when connecting).
+    public func version() async throws -> EngineVersion {
+        try await executor.json(DockerRequest(.GET, "/version"), operation: "read the engine version")
+    }
+
+    /// `GET /info`: facts about the engine's host.
+    public func info() async throws -> SystemInfo {
+        try await executor.json(DockerRequest(.GET, "/info"), operation: "read the engine info")
+    }
+}

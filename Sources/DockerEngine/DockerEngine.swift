@@ -1,1 +1,0 @@
-// DockerEngine: filled by its issue.

@@ -1,0 +1,58 @@
+import Foundation
+import Testing
+import DockerEngine
+
+@Suite("Containers: create, export, remove")
+struct EngineContainerTests {
+    @Test("a created (never started) container exports its filesystem as a tar stream")
+    func createExportRemove() async throws {
+        try await TestEnvironment.withEngine { docker in
+            try await BusyboxImage.with(on: docker, label: "export") { reference in
+                let name = TestEnvironment.uniqueName("container")
+                let created = try await docker.createContainer(
+                    image: reference,
+                    configuration: ContainerConfig(cmd: ["true"], env: ["FROM_TEST=1"]),
+                    name: name
+                )
+                #expect(created.id.count == 64)
+                do {
+                    let measured = try await docker.exportContainer(created.id)
+                        .measure(lookingFor: ["bin/busybox", "bin/sh", "etc/hostname"])
+                    #expect(measured.byteCount > 1_900_000)
+                    #expect(measured.byteCount % 512 == 0)
+                    #expect(measured.found == ["bin/busybox", "bin/sh", "etc/hostname"])
+                    // The container's name reaches the same container.
+                    let byName = try await docker.exportContainer(name).measure()
+                    #expect(byName.byteCount == measured.byteCount)
+                } catch {
+                    try? await docker.removeContainer(created.id, force: true)
+                    throw error
+                }
+                try await docker.removeContainer(created.id)
+                await #expect {
+                    try await docker.removeContainer(created.id)
+                } throws: { error in
+                    guard let error = error as? DockerEngineError else { return false }
+                    return error.isNotFound && error.engineMessage?.contains("No such container") == true
+                }
+            }
+        }
+    }
+
+    @Test("an image with neither Cmd nor Entrypoint needs a command to create a container")
+    func noCommand() async throws {
+        try await TestEnvironment.withEngine { docker in
+            let repository = TestEnvironment.uniqueName("nocmd")
+            _ = try await docker.importImage(source: .bytes(try BusyboxImage.rootfsArchive()), repository: repository, tag: "x")
+            await #expect {
+                try await docker.createContainer(image: "\(repository):x")
+            } throws: { error in
+                guard let error = error as? DockerEngineError else { return false }
+                return error.isBadRequest && error.engineMessage?.contains("No command specified") == true
+            }
+            let created = try await docker.createContainer(image: "\(repository):x", configuration: ContainerConfig(cmd: ["true"]))
+            try await docker.removeContainer(created.id)
+            try await docker.removeImage("\(repository):x")
+        }
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import NIOCore
+import Testing
+import DockerEngine
+
+@Suite("Save, load and import streams")
+struct EngineTransferTests {
+    @Test("save streams a docker save archive chunk by chunk")
+    func saveStreams() async throws {
+        try await TestEnvironment.withEngine { docker in
+            try await BusyboxImage.with(on: docker, label: "save") { reference in
+                let inspect = try await docker.inspectImage(reference)
+                let hexID = String(inspect.id.dropFirst("sha256:".count))
+                let stream = try await docker.saveImage(reference)
+                let measured = try await stream.measure(lookingFor: ["manifest.json", "\(hexID).json", "repositories"])
+                // The archive holds the busybox layer (about 2 MB) and arrives in many chunks.
+                #expect(measured.byteCount > 1_900_000)
+                #expect(measured.byteCount % 512 == 0)
+                #expect(measured.chunkCount > 1)
+                #expect(measured.largestChunk < measured.byteCount)
+                #expect(measured.found == ["manifest.json", "\(hexID).json", "repositories"])
+            }
+        }
+    }
+
+    @Test("a saved archive loads back after the image was removed")
+    func loadRoundTrip() async throws {
+        try await TestEnvironment.withEngine { docker in
+            let reference = try await BusyboxImage.create(on: docker, label: "roundtrip")
+            let original = try await docker.inspectImage(reference)
+            // Small enough to hold in this test; product code streams.
+            let archive = try await docker.saveImage(reference).collect(upTo: 16 * 1024 * 1024)
+            try await docker.removeImage(reference)
+            await #expect(throws: DockerEngineError.self) { try await docker.inspectImage(reference) }
+
+            let loaded = try await docker.loadImage(body: .bytes(archive))
+            #expect(loaded.loadedReferences == [reference])
+            let reloaded = try await docker.inspectImage(reference)
+            #expect(reloaded.id == original.id)
+            #expect(reloaded.diffIDs == original.diffIDs)
+            #expect(reloaded.config == original.config)
+            try await docker.removeImage(reference)
+        }
+    }
+
+    @Test("a save stream pipes straight into a load on another engine (chunked upload)")
+    func pipeBetweenEngines() async throws {
+        try await TestEnvironment.withEngine { source in
+            try await BusyboxImage.with(on: source, label: "pipe") { reference in
+                let original = try await source.inspectImage(reference)
+                try await TestEnvironment.withEngine(TestEnvironment.secondDockerHostVariable) { target in
+                    let stream = try await source.saveImage(reference)
+                    let loaded = try await target.loadImage(body: .stream(stream), quiet: false)
+                    #expect(loaded.loadedReferences == [reference])
+                    let copy = try await target.inspectImage(reference)
+                    #expect(copy.id == original.id)
+                    try await target.removeImage(reference)
+                }
+            }
+        }
+    }
+
+    @Test("a body with a known length is sent with Content-Length and loads")
+    func knownLengthUpload() async throws {
+        try await TestEnvironment.withEngine { docker in
+            try await BusyboxImage.with(on: docker, label: "length") { reference in
+                let archive = try await docker.saveImage(reference).collect(upTo: 16 * 1024 * 1024)
+                // Re-chunk the archive into 64 KiB pieces produced lazily.
+                let chunks = AsyncChunks(buffer: archive, chunkSize: 64 * 1024)
+                let loaded = try await docker.loadImage(body: .stream(chunks, length: Int64(archive.readableBytes)))
+                #expect(loaded.loadedReferences == [reference])
+            }
+        }
+    }
+
+    @Test("a load of garbage surfaces the engine's error")
+    func garbageLoad() async throws {
+        try await TestEnvironment.withEngine { docker in
+            await #expect {
+                try await docker.loadImage(body: .bytes(Array("this is not a tar archive\n".utf8)))
+            } throws: { error in
+                guard let error = error as? DockerEngineError else { return false }
+                let message = error.engineMessage ?? ""
+                return error.isStreamError && message.contains("Error processing tar file")
+                    && String(describing: error).contains("load image archive failed")
+            }
+        }
+    }
+
+    @Test("an import of garbage surfaces the engine's error")
+    func garbageImport() async throws {
+        try await TestEnvironment.withEngine { docker in
+            let repository = TestEnvironment.uniqueName("badimport")
+            await #expect {
+                try await docker.importImage(source: .bytes(Array(repeating: 0x41, count: 3000)), repository: repository, tag: "x")
+            } throws: { error in
+                guard let error = error as? DockerEngineError else { return false }
+                // The engine checks the tar before answering, so this is an HTTP error, not a stream error.
+                return error.isServerError && error.engineMessage?.contains("invalid tar header") == true
+            }
+        }
+    }
+}
+
+/// Yields a buffer in fixed-size slices, one per `next()`.
+struct AsyncChunks: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    let buffer: ByteBuffer
+    let chunkSize: Int
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var remaining: ByteBuffer
+        let chunkSize: Int
+        mutating func next() async throws -> ByteBuffer? {
+            guard remaining.readableBytes > 0 else { return nil }
+            return remaining.readSlice(length: Swift.min(chunkSize, remaining.readableBytes))
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(remaining: buffer, chunkSize: chunkSize)
+    }
+}
