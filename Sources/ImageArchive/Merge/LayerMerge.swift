@@ -98,7 +98,10 @@ private struct MergeBuilder {
             case .failure:
                 throw MergeError(.unsafePath, layer: source.label, entry: record.entry.name.description, detail: "the name has a '..' component")
             }
-            let role = components.last.map(WhiteoutName.classify) ?? .ordinary
+            var role = components.last.map(WhiteoutName.classify) ?? .ordinary
+            if components.dropLast().contains(where: { $0.hasPrefix(WhiteoutName.metaPrefix) }) {
+                role = .aufsMetadata  // inside an AUFS metadata directory such as .wh..wh.plnk
+            }
             if case .whiteout(let target) = role, target.isEmpty {
                 throw MergeError(.emptyWhiteout, layer: source.label, entry: record.entry.name.description, detail: "'.wh.' names no file to delete")
             }
@@ -285,7 +288,13 @@ private struct MergeBuilder {
             if let k { names.formUnion(keptTree[k].children.keys) }
             return Frame(final: f, kept: k, prefix: prefix, names: names.sorted(), next: 0)
         }
-        var stack = [frame(FileTree.root, kept == nil ? nil : FileTree.root, [])]
+        var keptRoot: Int32? = kept == nil ? nil : FileTree.root
+        if keptRoot != nil, tree[FileTree.root].hidesLower {
+            // An opaque marker at the top of a squashed layer hides every kept path.
+            try add(PlannedEntry(name: WhiteoutName.opaqueMarkerName, action: .opaqueMarker))
+            keptRoot = nil
+        }
+        var stack = [frame(FileTree.root, keptRoot, [])]
         while !stack.isEmpty {
             let top = stack.count - 1
             guard stack[top].next < stack[top].names.count else { stack.removeLast(); continue }
