@@ -55,6 +55,8 @@ let package = Package(
                 "ImageArchive",
                 "DockerEngine",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
 
