@@ -29,9 +29,14 @@ let package = Package(
         .target(name: "FlattenProtocol"),
 
         // MARK: Images
+        .systemLibrary(
+            name: "CZlib",
+            providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
+        ),
         .target(
             name: "ImageArchive",
             dependencies: [
+                "CZlib",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -50,6 +55,8 @@ let package = Package(
                 "ImageArchive",
                 "DockerEngine",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
 
@@ -136,6 +143,7 @@ let package = Package(
             ],
             path: "Benchmarks/coordinator-load"
         ),
+        .executableTarget(name: "merge-benchmark", dependencies: ["ImageArchive"], path: "Benchmarks/merge-benchmark"),
 
         // MARK: Tests
         .testTarget(name: "FlattenProtocolTests", dependencies: ["FlattenProtocol"]),

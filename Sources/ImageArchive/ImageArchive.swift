@@ -1,1 +1,0 @@
-// ImageArchive: filled by its issue.
