@@ -17,7 +17,9 @@ import NIOCore
 public final class DockerClient: Sendable {
     /// Timeouts and version rule of a client.
     public struct Configuration: Sendable {
-        /// How long to wait for a connection to the engine.
+        /// How long to wait for a connection to the engine. The HTTP client retries a refused
+        /// connect (absent socket, engine restarting) until this elapses, so an unreachable
+        /// engine is reported after this long.
         public var connectTimeout: TimeAmount
         /// The deadline of calls whose answer is a small JSON document (inspect, tag, remove,
         /// create, …). Streaming calls (save, load, import, build, push, pull, export) have no

@@ -1,9 +1,14 @@
 import Foundation
+import NIOCore
 import Testing
 import DockerEngine
 
 @Suite("Engine connection, version and info")
 struct EngineSystemTests {
+    /// The HTTP client retries a failed connect until the connect timeout, then reports the
+    /// last failure: keep that short here.
+    static let quickFailure = DockerClient.Configuration(connectTimeout: .seconds(1))
+
     @Test("ping, version and info over the unix socket and over tcp", arguments: [
         TestEnvironment.dockerHostVariable, TestEnvironment.dockerTCPVariable,
     ])
@@ -51,7 +56,7 @@ struct EngineSystemTests {
     func unreachableSocket() async throws {
         let path = "/tmp/\(TestEnvironment.uniqueName("nosocket"))/docker.sock"
         await #expect {
-            try await DockerClient.withClient(to: .unixSocket(path)) { _ in }
+            try await DockerClient.withClient(to: .unixSocket(path), configuration: Self.quickFailure) { _ in }
         } throws: { error in
             guard let error = error as? DockerEngineError else { return false }
             return error.isUnreachable && !error.isPermissionDenied
@@ -63,7 +68,7 @@ struct EngineSystemTests {
     func unreachableTCP() async throws {
         // Port 1 on loopback: nothing listens there on the test machines.
         await #expect {
-            try await DockerClient.withClient(to: .tcp(host: "127.0.0.1", port: 1)) { _ in }
+            try await DockerClient.withClient(to: .tcp(host: "127.0.0.1", port: 1), configuration: Self.quickFailure) { _ in }
         } throws: { error in
             guard let error = error as? DockerEngineError else { return false }
             return error.isUnreachable && String(describing: error).contains("tcp://127.0.0.1:1")
