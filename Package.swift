@@ -153,7 +153,15 @@ let package = Package(
         .testTarget(name: "FlattenProtocolTests", dependencies: ["FlattenProtocol"]),
         .testTarget(name: "ImageArchiveTests", dependencies: ["ImageArchive", "DockerEngine"]),
         .testTarget(name: "DockerEngineTests", dependencies: ["DockerEngine"]),
-        .testTarget(name: "FlatteningTests", dependencies: ["Flattening", "DockerEngine", "ImageArchive"]),
+        .testTarget(
+            name: "FlatteningTests",
+            dependencies: [
+                "Flattening", "DockerEngine", "ImageArchive", "FlattenProtocol",
+                // Lists containers (DockerEngine has no call for it) to prove none is left behind.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient"]),
         .testTarget(
             name: "CoordinatorCoreTests",

@@ -185,13 +185,11 @@ public struct FlattenJob: Sendable {
     func finish(_ context: Context, newImageID: String, strategy: FlattenStrategy, warnings: [String]) async throws -> FlattenOutcome {
         let recorder = context.recorder
         let original = context.subject.original
-        var warnings = warnings
         var verified: Bool?
         if options.verify {
-            let verdict = try await recorder.run(.verifying) {
+            try await recorder.run(.verifying) {
                 try await verify(original: original, newImageID: newImageID, context: context)
             }
-            warnings += verdict.notes
             verified = true
         }
         try Task.checkCancellation()
