@@ -7,6 +7,6 @@ struct FlattenAgent: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "flatten-agent",
         abstract: "Flatten Docker images on this host through the Docker Engine API.",
-        subcommands: [FlattenCommand.self, AnalyzeCommand.self]
+        subcommands: [FlattenCommand.self, AnalyzeCommand.self, RunCommand.self]
     )
 }
