@@ -23,14 +23,34 @@ public final class Agent: Service {
 
     /// - Parameters:
     ///   - logger: the agent's log (jobs log with a `job` metadata key).
-    ///   - httpClient: the client for calls to the coordinator.
-    public init(configuration: AgentConfiguration, logger: Logger, httpClient: HTTPClient = .shared) {
+    public init(configuration: AgentConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
-        self.httpClient = httpClient
+        self.httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: Self.httpClientConfiguration)
+    }
+
+    /// The coordinator client's HTTP configuration: a refused connection fails at once (the
+    /// agent's own backoff decides when to try again, and a hard stop is not held up by the
+    /// HTTP client retrying until the request's deadline), connects time out after 5 s.
+    static var httpClientConfiguration: HTTPClient.Configuration {
+        var configuration = HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: .seconds(5)))
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return configuration
     }
 
     public func run() async throws {
+        do {
+            try await runAgent()
+        } catch {
+            try? await httpClient.shutdown()
+            throw error
+        }
+        try? await httpClient.shutdown()
+    }
+
+    private func runAgent() async throws {
         try configuration.validate()
         let state = try StateDirectory(path: configuration.stateDirectory)
         let workDirectory = try prepareWorkDirectory(state)

@@ -46,7 +46,7 @@ public struct AgentConfiguration: Sendable {
         heartbeat: HeartbeatSchedule = .default,
         claimWait: Duration = .seconds(25),
         backoff: FullJitterBackoff = .coordinatorDefault,
-        requestTimeout: Duration = .seconds(30),
+        requestTimeout: Duration = .seconds(15),
         hardStopSignals: [UnixSignal] = [.sigterm, .sigint]
     ) {
         self.coordinatorURL = coordinatorURL

@@ -71,6 +71,15 @@ struct CoordinatorAPI: Sendable {
 
     // MARK: Transport
 
+    /// A refused connection fails at once instead of being retried until the deadline, so an
+    /// operator pointing at the wrong port hears about it immediately. Lives as long as the
+    /// process, like `HTTPClient.shared`.
+    private static let httpClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5)))
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+
     private func call<Body: Encodable, Answer: Decodable>(
         _ method: HTTPMethod, _ path: String, body: Body?, what: String
     ) async throws -> Answer {
@@ -86,7 +95,7 @@ struct CoordinatorAPI: Sendable {
         let status: Int
         let data: Data
         do {
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            let response = try await Self.httpClient.execute(request, timeout: .seconds(30))
             status = Int(response.status.code)
             data = Data(try await response.body.collect(upTo: 64 << 20).readableBytesView)
         } catch {
