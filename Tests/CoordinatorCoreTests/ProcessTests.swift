@@ -67,9 +67,9 @@ struct ProcessTests {
     func databaseRestart() async throws {
         let services = try requireEnvironment("FLATTEN_SERVICES")
         let drill = PostgresDrill(services: services, name: "coord-drill", port: 55442)
-        try drill.run("start")
+        try await drill.run("start")
         do {
-            let base = try drill.url()
+            let base = try await drill.url()
             try await withScratchDatabase(baseURL: base) { url in
                 async let first = CoordinatorProcess.start(databaseURL: url, arguments: ["--recheck-interval", "30"])
                 async let second = CoordinatorProcess.start(databaseURL: url, arguments: ["--recheck-interval", "30"])
@@ -79,7 +79,7 @@ struct ProcessTests {
                     let apiB = LiveAPI(baseURL: b.baseURL)
                     let agent = try await apiA.register("drill")
 
-                    try drill.run("restart")
+                    try await drill.run("restart")
                     try await apiA.waitUntilReady(timeout: .seconds(30))
                     try await apiB.waitUntilReady(timeout: .seconds(30))
                     // Give the listeners a moment to reconnect (they back off up to 5 s).
@@ -106,10 +106,10 @@ struct ProcessTests {
                 await a.stop(); await b.stop()
             }
         } catch {
-            try? drill.run("stop")
+            _ = try? await drill.run("stop")
             throw error
         }
-        try drill.run("stop")
+        try await drill.run("stop")
     }
 }
 
@@ -120,25 +120,33 @@ struct PostgresDrill {
     let name: String
     let port: Int
 
+    /// Runs the services script with `system(3)` on a thread of its own.
+    ///
+    /// Not `Process`: Foundation's `Process` learns of the child's exit through a descriptor
+    /// the child inherits, and the PostgreSQL server the script starts inherits it too, so
+    /// `waitUntilExit` would wait for the server to stop.
     @discardableResult
-    func run(_ action: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [services, "postgres-instance", name, String(port), action]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else {
-            throw ProcessTestError("\(services) postgres-instance \(name) \(port) \(action) failed (\(process.terminationStatus)): \(text)")
+    func run(_ action: String) async throws -> String {
+        let outputURL = FileManager.default.temporaryDirectory.appendingPathComponent("drill-\(UUID().uuidString).log")
+        defer { try? FileManager.default.removeItem(at: outputURL) }
+        let command = [services, "postgres-instance", name, String(port), action].map(Self.quote).joined(separator: " ")
+            + " </dev/null >" + Self.quote(outputURL.path) + " 2>&1"
+        let status: Int32 = await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: system(command)) }.start()
+        }
+        let text = (try? String(contentsOf: outputURL, encoding: .utf8)) ?? ""
+        guard status == 0 else {
+            throw ProcessTestError("\(services) postgres-instance \(name) \(port) \(action) failed (\(status)): \(text)")
         }
         return text
     }
 
-    func url() throws -> String {
-        try run("url").trimmingCharacters(in: .whitespacesAndNewlines)
+    static func quote(_ text: String) -> String {
+        "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
+    func url() async throws -> String {
+        // The URL is the script's last line.
+        try await run("url").split(separator: "\n").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
     }
 }
