@@ -2,6 +2,7 @@ import DockerEngine
 import FlattenProtocol
 import Flattening
 import Foundation
+import ImageArchive
 import Testing
 
 @Suite("export strategy against the private engine")
@@ -63,6 +64,37 @@ struct ExportFlattenTests {
             await #expect(throws: FlattenError.self) {
                 _ = try await images.flatten(app, FlattenOptions(strategy: .export, partial: .keepLayers(1)))
             }
+        }
+    }
+}
+
+@Suite("import changes against the private engine")
+struct ImportChangesEngineTests {
+    @Test("values with $, quotes, backslashes and spaces come back exactly")
+    func trickyValuesRoundTrip() async throws {
+        try await TestImages.with(label: "tricky-config") { images in
+            // An image whose config is written directly (loaded), so no parser has touched it.
+            let rootfs = try images.rootfs()
+            let diffID = ImageConfig.digest(of: rootfs)
+            let config = """
+                {"architecture":"amd64","os":"linux","created":"2024-01-01T00:00:00Z",\
+                "config":{"Env":["PATH=/bin","TRICKY=$HOME \\"q\\" \\\\ end","EMPTY="],"Cmd":["sh","-c","echo \\"$A\\""],\
+                "WorkingDir":"/w $X","User":"1000:1000","Labels":{"with space":"a b","dollar":"$Y"},\
+                "Volumes":{"/v 1":{}},"ExposedPorts":{"80/tcp":{}}},\
+                "rootfs":{"type":"layers","diff_ids":["\(diffID)"]},"history":[{"created_by":"test"}]}
+                """
+            let archive = LoadArchive(configBytes: Array(config.utf8), repoTags: ["\(images.repository):tricky"], layers: [.init(diffID: diffID, content: .bytes(rootfs))])
+            var bytes: [UInt8] = []
+            try await archive.write { bytes += $0 }
+            try await images.engine.loadImage(body: .bytes(bytes))
+            images.track("\(images.repository):tricky")
+            let original = try await images.engine.inspectImage("\(images.repository):tricky")
+            #expect(original.config?.env?.contains("TRICKY=$HOME \"q\" \\ end") == true)
+
+            let result = try await images.flattened("\(images.repository):tricky", FlattenOptions(strategy: .export))
+            let flattened = try await images.engine.inspectImage(result.newImageId)
+            #expect(RuntimeConfigComparison.differences(original.config, flattened.config) == [])
+            #expect(!result.warnings.contains { $0.hasPrefix("runtime config not kept") })
         }
     }
 }
