@@ -57,3 +57,17 @@ extension TestImages {
         return try await ImageVerifier(engine: engine, workDirectory: workDirectory).exportedTree(of: inspect, label: "test")
     }
 }
+
+/// The ``FlattenError`` `body` throws; records an issue when it throws something else or nothing.
+func flattenError(_ body: () async throws -> Void, sourceLocation: SourceLocation = #_sourceLocation) async -> FlattenError? {
+    do {
+        try await body()
+        Issue.record("expected a FlattenError, but the flatten succeeded", sourceLocation: sourceLocation)
+        return nil
+    } catch let error as FlattenError {
+        return error
+    } catch {
+        Issue.record("expected a FlattenError, got \(type(of: error)): \(error)", sourceLocation: sourceLocation)
+        return nil
+    }
+}
