@@ -22,19 +22,27 @@ struct FleetTests {
     ) async throws {
         let engineA = try await TestImages.engine("FLATTEN_TEST_DOCKER_HOST_1")
         let engineB = try await TestImages.engine("FLATTEN_TEST_DOCKER_HOST_2")
-        defer {
-            Task { try? await engineA.shutdown() }
-            Task { try? await engineB.shutdown() }
-        }
-        let fleet = try await Fleet.start(leaseSeconds: leaseSeconds)
+        var failure: (any Error)?
         do {
-            try await body(fleet, engineA, engineB)
-        } catch {
-            let logs = fleet.logs
+            let fleet = try await Fleet.start(leaseSeconds: leaseSeconds)
+            do {
+                try await body(fleet, engineA, engineB)
+            } catch {
+                failure = FleetTestError("\(error)\n\(fleet.logs)")
+            }
             await fleet.shutDown()
-            throw FleetTestError("\(error)\n\(logs)")
+            // Every image a test makes is named after its fleet: remove them all.
+            for engine in [engineA, engineB] {
+                let images = (try? await engine.listImages()) ?? []
+                let references = images.flatMap(\.repoTags).filter { $0.hasPrefix("fleet-test/\(fleet.id)-") }
+                await TestImages.remove(references, on: engine)
+            }
+        } catch {
+            failure = error
         }
-        await fleet.shutDown()
+        try? await engineA.shutdown()
+        try? await engineB.shutdown()
+        if let failure { throw failure }
     }
 
     /// The image's default flattened reference.
@@ -54,12 +62,6 @@ struct FleetTests {
             let image = "fleet-test/\(fleet.id)-app:1"
             try await TestImages.build(image, megabytes: 6, on: engineA)
             try await TestImages.build(image, megabytes: 6, on: engineB)
-            defer {
-                Task {
-                    await TestImages.remove([image, flat(image)], on: engineA)
-                    await TestImages.remove([image, flat(image)], on: engineB)
-                }
-            }
 
             let agents = try await fleet.flatctl(["agents"])
             #expect(agents.status == 0, "\(agents)")
@@ -103,12 +105,6 @@ struct FleetTests {
             let image = "fleet-test/\(fleet.id)-sel:1"
             try await TestImages.build(image, megabytes: 2, on: engineA)
             try await TestImages.build(image, megabytes: 2, on: engineB)
-            defer {
-                Task {
-                    await TestImages.remove([image, flat(image)], on: engineA)
-                    await TestImages.remove([image, flat(image)], on: engineB)
-                }
-            }
             let (batch, result) = try await fleet.flatctlJSON(
                 SubmissionResponse.self, ["submit", image, "--selector", "zone=b,fleet=\(fleet.id)", "--wait"])
             #expect(result.status == 0, "\(result)")
@@ -128,7 +124,6 @@ struct FleetTests {
         try await withFleet { fleet, engineA, _ in
             let image = "fleet-test/\(fleet.id)-only-a:1"
             try await TestImages.build(image, megabytes: 2, on: engineA)
-            defer { Task { await TestImages.remove([image, flat(image)], on: engineA) } }
 
             let waited = try await fleet.flatctl(["submit", image, "--all", "--wait"])
             #expect(waited.status == 0, "\(waited)")
@@ -149,7 +144,6 @@ struct FleetTests {
         try await withFleet { fleet, engineA, _ in
             let image = "fleet-test/\(fleet.id)-cancel:1"
             try await TestImages.build(image, megabytes: 160, on: engineA)
-            defer { Task { await TestImages.remove([image, flat(image)], on: engineA) } }
 
             let (submitted, _) = try await fleet.flatctlJSON(SubmissionResponse.self, ["submit", image, "--host", fleet.agentNames["a"]!])
             let jobID = try #require(submitted.jobs.first?.id)
@@ -172,7 +166,6 @@ struct FleetTests {
         try await withFleet { fleet, engineA, _ in
             let image = "fleet-test/\(fleet.id)-kill:1"
             try await TestImages.build(image, megabytes: 160, on: engineA)
-            defer { Task { await TestImages.remove([image, flat(image)], on: engineA) } }
             let identityURL = fleet.stateDirectory("a").appendingPathComponent("identity.json")
             let identityBefore = try JSONDecoder.flattenProtocol.decode(IdentityFile.self, from: Data(contentsOf: identityURL))
 
@@ -209,12 +202,6 @@ struct FleetTests {
             let image = "fleet-test/\(fleet.id)-restart:1"
             try await TestImages.build(image, megabytes: 100, on: engineA)
             try await TestImages.build(image, megabytes: 100, on: engineB)
-            defer {
-                Task {
-                    await TestImages.remove([image, flat(image)], on: engineA)
-                    await TestImages.remove([image, flat(image)], on: engineB)
-                }
-            }
             let (submitted, _) = try await fleet.flatctlJSON(SubmissionResponse.self, ["submit", image, "--all"])
             for job in submitted.jobs {
                 _ = try await fleet.waitForJob(job.id, "running") { $0.state == .running }
@@ -239,7 +226,6 @@ struct FleetTests {
         try await withFleet(leaseSeconds: 40) { fleet, engineA, _ in
             let image = "fleet-test/\(fleet.id)-pending:1"
             try await TestImages.build(image, megabytes: 40, on: engineA)
-            defer { Task { await TestImages.remove([image, flat(image)], on: engineA) } }
             let (submitted, _) = try await fleet.flatctlJSON(SubmissionResponse.self, ["submit", image, "--host", fleet.agentNames["a"]!])
             let jobID = try #require(submitted.jobs.first?.id)
             _ = try await fleet.waitForJob(jobID, "running") { $0.state == .running }
@@ -277,7 +263,6 @@ struct FleetTests {
         try await withFleet { fleet, engineA, _ in
             let image = "fleet-test/\(fleet.id)-term:1"
             try await TestImages.build(image, megabytes: 100, on: engineA)
-            defer { Task { await TestImages.remove([image, flat(image)], on: engineA) } }
             let (submitted, _) = try await fleet.flatctlJSON(SubmissionResponse.self, ["submit", image, "--host", fleet.agentNames["a"]!])
             let jobID = try #require(submitted.jobs.first?.id)
             _ = try await fleet.waitForJob(jobID, "running") { $0.state == .running }
