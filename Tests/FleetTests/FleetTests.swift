@@ -31,6 +31,8 @@ struct FleetTests {
                 failure = FleetTestError("\(error)\n\(fleet.logs)")
             }
             await fleet.shutDown()
+            // Logs and state stay for a test that threw; a passing one leaves nothing behind.
+            if failure == nil { try? FileManager.default.removeItem(at: fleet.directory) }
             // Every image a test makes is named after its fleet: remove them all.
             for engine in [engineA, engineB] {
                 let images = (try? await engine.listImages()) ?? []
