@@ -118,7 +118,9 @@ public final class Agent: Service {
         var attempt = 0
         while !Task.isShuttingDownGracefully {
             do {
-                let engine = try await DockerClient.connect(to: configuration.dockerHost)
+                let host = configuration.dockerHost
+                // A shutdown must not wait for the connect timeout of an absent engine.
+                let engine = try await cancelWhenGracefulShutdown { try await DockerClient.connect(to: host) }
                 logger.info("engine connected", metadata: [
                     "engine": "\(configuration.dockerHost)", "version": "\(engine.engineVersion.version)",
                     "api": "\(engine.apiVersion)",
@@ -131,6 +133,8 @@ public final class Agent: Service {
                     "engine": "\(configuration.dockerHost)", "error": "\(error)", "retryIn": "\(delay.roundedDescription)",
                 ])
                 guard await sleepUnlessShuttingDown(delay) else { return nil }
+            } catch is CancellationError {
+                return nil
             }
         }
         return nil
@@ -174,8 +178,7 @@ public final class Agent: Service {
                         }
                         group.addTask { await self.claimNext(context) }
                     case .claimingStopped:
-                        let running = context.name
-                        logger.info("no longer claiming jobs; waiting for running jobs and reports", metadata: ["agent": "\(running)"])
+                        logger.info("no longer claiming jobs; waiting for running jobs and reports", metadata: ["agent": "\(context.name)"])
                     case .finished:
                         break
                     }

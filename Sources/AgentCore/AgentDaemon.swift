@@ -19,8 +19,9 @@ public enum AgentDaemon {
     ///   registration refused, engine refusing access).
     public static func run(_ configuration: AgentConfiguration, logger: Logger) async throws {
         let agent = Agent(configuration: configuration, logger: logger)
+        // The service group narrates its own steps at debug level; keep them out of info logs.
         var serviceLogger = logger
-        serviceLogger.logLevel = min(logger.logLevel, .info) == .trace ? .trace : .warning
+        serviceLogger.logLevel = logger.logLevel <= .debug ? logger.logLevel : .warning
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [.init(service: agent)],
             gracefulShutdownSignals: [.sigterm, .sigint],

@@ -72,17 +72,38 @@ struct RunCommand: AsyncParsableCommand {
         guard claimWaitSeconds >= 0, claimWaitSeconds.isFinite else {
             throw ValidationError("--claim-wait-seconds must be 0 or more (got \(claimWaitSeconds))")
         }
+        guard let url = resolvedCoordinator else {
+            throw ValidationError("no coordinator: pass --coordinator URL or set FLATTEN_COORDINATOR")
+        }
+        do {
+            try CoordinatorClient.validate(baseURL: url)
+        } catch {
+            throw ValidationError("\(error) (--coordinator or FLATTEN_COORDINATOR)")
+        }
+        do {
+            _ = try AgentConfiguration.parseLabels(labels)
+        } catch {
+            throw ValidationError(error.description + " (--label)")
+        }
+        guard concurrency >= 1 else {
+            throw ValidationError("--concurrency must be at least 1 (it is \(concurrency))")
+        }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("unknown --log-level \(String(reflecting: logLevel)); expected one of: \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
         }
     }
 
+    /// `--coordinator`, else `FLATTEN_COORDINATOR`.
+    var resolvedCoordinator: String? {
+        coordinator ?? fromEnvironment("FLATTEN_COORDINATOR")
+    }
+
+    func fromEnvironment(_ name: String) -> String? {
+        ProcessInfo.processInfo.environment[name].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
     func run() async throws {
-        let environment = ProcessInfo.processInfo.environment
-        func fromEnvironment(_ name: String) -> String? {
-            environment[name].flatMap { $0.isEmpty ? nil : $0 }
-        }
-        guard let coordinatorURL = coordinator ?? fromEnvironment("FLATTEN_COORDINATOR") else {
+        guard let coordinatorURL = resolvedCoordinator else {
             throw ValidationError("no coordinator: pass --coordinator URL or set FLATTEN_COORDINATOR")
         }
         let host: DockerHost
