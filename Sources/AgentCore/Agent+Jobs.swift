@@ -101,12 +101,26 @@ extension Agent {
     }
 
     /// Heartbeats until cancelled (the job's report is delivered) or the lease is lost,
-    /// following ``HeartbeatRule``.
+    /// following ``HeartbeatRule``. A new phase is reported at once (at most one early beat a
+    /// second), so operators watching a batch see phases that last less than an interval.
     func keepLease(job id: UUID, leaseToken: String, control: JobControl, client: CoordinatorClient, logger: Logger) async {
         var rule = HeartbeatRule(schedule: configuration.heartbeat)
         var delay = configuration.heartbeat.nextDelay()
+        let minimumGap = min(Duration.seconds(1), configuration.heartbeat.interval)
         while true {
-            do { try await Task.sleep(for: delay) } catch { return }
+            let start = ContinuousClock.now
+            let wait = delay
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { try? await Task.sleep(for: wait) }
+                group.addTask { await control.waitForPhaseChange() }
+                await group.next()
+                group.cancelAll()
+            }
+            let elapsed = start.duration(to: .now)
+            if elapsed < minimumGap {
+                do { try await Task.sleep(for: minimumGap - elapsed) } catch { return }
+            }
+            if Task.isCancelled { return }
             let answer: Result<HeartbeatResponse, CoordinatorError>
             do {
                 answer = .success(try await client.heartbeat(job: id, Heartbeat(leaseToken: leaseToken, progress: control.progress)))

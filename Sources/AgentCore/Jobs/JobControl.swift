@@ -7,9 +7,13 @@ final class JobControl: Sendable {
     private let stops: AsyncStream<Void>
     private let stopContinuation: AsyncStream<Void>.Continuation
 
+    private let phaseChanges: AsyncStream<Void>
+    private let phaseContinuation: AsyncStream<Void>.Continuation
+
     init(progress: JobProgress) {
         state = Locked((progress, nil))
         (stops, stopContinuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        (phaseChanges, phaseContinuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
     /// The latest progress.
@@ -20,11 +24,20 @@ final class JobControl: Sendable {
 
     /// Records new progress; answers the phase when it differs from the previous one.
     func update(_ progress: JobProgress) -> FlattenPhase? {
-        state.withLock { current in
+        let changed = state.withLock { current in
             let changed = current.progress.phase != progress.phase
             current.progress = progress
-            return changed ? progress.phase : nil
+            return changed
         }
+        guard changed else { return nil }
+        phaseContinuation.yield()
+        return progress.phase
+    }
+
+    /// Returns when the phase changes (or changed since the last call), or when the calling
+    /// task is cancelled. One caller at a time: the job's heartbeat loop.
+    func waitForPhaseChange() async {
+        for await _ in phaseChanges { return }
     }
 
     /// Asks the flatten to stop; the first reason wins. Answers whether this was the first.

@@ -72,7 +72,10 @@ struct BatchWatcher {
         var fraction: Double?
         switch job.state {
         case .running:
-            let progress = job.progress ?? JobProgress(phase: .inspecting)
+            guard let progress = job.progress else {
+                status = "claimed by \(job.agentName), starting"
+                break
+            }
             fraction = progress.fractionDone
             var text = progress.phase.rawValue
             if progress.bytesDone > 0 {
