@@ -278,6 +278,18 @@ struct FleetTests {
             let (later, _) = try await fleet.flatctlJSON(SubmissionResponse.self, ["submit", image, "--host", fleet.agentNames["a"]!, "--tag", "fleet-test/\(fleet.id)-term:later"])
             try await Task.sleep(for: .seconds(1))
             #expect(try await fleet.job(later.jobs[0].id).state == .queued)
+
+            // Started again with the enrollment token, it re-registers under its own token:
+            // same ID, new labels, and it takes the queued job.
+            let (before, _) = try await fleet.flatctlJSON(AgentList.self, ["agents"])
+            try fleet.startAgent("a", enroll: true, extraArguments: ["--label", "restarted=yes"])
+            let done = try await fleet.waitForJob(later.jobs[0].id, "succeeded after the restart") { $0.state == .succeeded }
+            #expect(done.attempt == 1)
+            let (after, _) = try await fleet.flatctlJSON(AgentList.self, ["agents"])
+            let name = fleet.agentNames["a"]!
+            #expect(after.agents.count == 2)
+            #expect(after.agents.first { $0.name == name }?.id == before.agents.first { $0.name == name }?.id)
+            #expect(after.agents.first { $0.name == name }?.labels["restarted"] == "yes")
         }
     }
 
