@@ -12,15 +12,19 @@ actor CreatedResources {
     private let jobID: String
     private let logger: Logger
     private var containers: [String] = []
+    /// Names of containers this flatten may create: removed by name too, in case the engine
+    /// created one but the answer (with its ID) never arrived.
+    private let containerNames: [String]
     private var temporaryImages: [String] = []
     /// The flattened image, when this flatten created it (not when it already existed).
     private var newImage: String?
     /// References written, each with the image it pointed to before (to restore on failure).
     private var tags: [(reference: String, previous: String?)] = []
 
-    init(engine: DockerClient, jobID: String, logger: Logger) {
+    init(engine: DockerClient, jobID: String, containerNames: [String] = [], logger: Logger) {
         self.engine = engine
         self.jobID = jobID
+        self.containerNames = containerNames
         self.logger = logger
     }
 
@@ -72,6 +76,7 @@ actor CreatedResources {
     private func removeTemporary() async {
         for id in containers { await remove(container: id) }
         containers = []
+        for name in containerNames { await remove(container: name) }
         for id in temporaryImages { await remove(image: id) }
         temporaryImages = []
         // A carrier the engine created after the request was cancelled is found by its label.

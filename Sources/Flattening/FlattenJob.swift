@@ -80,7 +80,7 @@ public struct FlattenJob: Sendable {
     /// - Throws: ``FlattenError``, after removing everything this flatten created. Task
     ///   cancellation stops the flatten and throws ``FlattenError/isCanceled``.
     public func run(progress: @escaping @Sendable (JobProgress) -> Void = { _ in }) async throws(FlattenError) -> FlattenOutcome {
-        let resources = CreatedResources(engine: engine, jobID: id, logger: logger)
+        let resources = CreatedResources(engine: engine, jobID: id, containerNames: containerNames, logger: logger)
         let recorder = PhaseRecorder(report: progress)
         var directory: WorkDirectory?
         do {
@@ -109,6 +109,14 @@ public struct FlattenJob: Sendable {
     /// Runs `body` in a task that does not inherit this task's cancellation, and waits for it.
     static func detached(_ body: @escaping @Sendable () async -> Void) async {
         await Task.detached { await body() }.value
+    }
+
+    /// The names of the containers a flatten may create.
+    var containerNames: [String] {
+        var names: [String] = []
+        if options.strategy == .export { names.append("flatten-\(id)-export") }
+        if options.verify { names += ["flatten-\(id)-verify-original", "flatten-\(id)-verify-candidate"] }
+        return names
     }
 
     // MARK: Inspecting

@@ -57,6 +57,23 @@ struct CommandLineTests {
         #expect(run.standardError.contains("cannot reach the Docker engine at unix://\(socket)"))
     }
 
+    @Test("a socket this user may not open fails with one line saying permission denied")
+    func permissionDenied() async throws {
+        let socket = try TestEnvironment.require(TestEnvironment.dockerHostVariable)
+        // The tests run as root (the services need it); the binary is run as nobody, who is not
+        // in the socket's group.
+        guard getuid() == 0 else {
+            Issue.record("this test needs root, to run the binary as nobody")
+            return
+        }
+        let run = try await AgentBinary.run(
+            ["flatten", "app:1", "--docker-host", socket, "--work-dir", NSTemporaryDirectory()], images: nil,
+            prefix: ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+        )
+        #expect(run.status == 1)
+        #expect(run.standardError == "flatten-agent: error: permission denied opening the Docker engine socket \(socket) (run as root or as a member of the socket's group, usually 'docker')\n")
+    }
+
     @Test("--min-savings that is not reached skips with exit 0")
     func minSavingsSkip() async throws {
         try await TestImages.with(label: "cli-skip") { images in
@@ -121,7 +138,7 @@ enum AgentBinary {
     }
 
     /// Runs the binary with `arguments`, against the test engine and the session's work directory.
-    static func run(_ arguments: [String], images: TestImages?) async throws -> Run {
+    static func run(_ arguments: [String], images: TestImages?, prefix: [String] = []) async throws -> Run {
         let executable = path
         guard FileManager.default.isExecutableFile(atPath: executable) else { throw Missing(path: executable) }
         var arguments = arguments
@@ -129,8 +146,9 @@ enum AgentBinary {
             arguments += ["--docker-host", try TestEnvironment.require(TestEnvironment.dockerHostVariable), "--work-dir", images.workDirectory]
         }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
+        let command = prefix + [executable] + arguments
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
         let output = Pipe()
         let error = Pipe()
         process.standardOutput = output
