@@ -25,8 +25,12 @@ enum TestImages {
     /// that a later layer deletes (so flattening saves it), a kept file of half the size, and
     /// a small file: 4 layers.
     static func build(_ reference: String, megabytes: Int, on engine: DockerClient) async throws {
+        // A label of its own first, and no cache: no other build (of this or another test, on
+        // this shared engine) shares this image's intermediate images, so removing either
+        // never pulls a cached step from under the other.
         let dockerfile = """
             FROM scratch
+            LABEL io.flatten-fleet.test-image="\(reference)"
             ADD rootfs.tar /
             RUN dd if=/dev/urandom of=/waste bs=1048576 count=\(megabytes) 2>/dev/null
             RUN rm /waste && dd if=/dev/urandom of=/kept bs=1048576 count=\(max(1, megabytes / 2)) 2>/dev/null
@@ -36,7 +40,7 @@ enum TestImages {
         var context = TinyTar()
         context.addFile("Dockerfile", text: dockerfile)
         context.addFile("rootfs.tar", contents: try rootfs())
-        try await engine.buildImage(context: .bytes(context.finished()), tag: reference, networkMode: "none")
+        try await engine.buildImage(context: .bytes(context.finished()), tag: reference, networkMode: "none", noCache: true)
     }
 
     /// Connects to the engine named by `variable` (`FLATTEN_TEST_DOCKER_HOST_1` or `_2`).
