@@ -62,7 +62,7 @@ public final class Coordinator: Sendable {
             .register(on: router)
         AgentRoutes(jobs: jobs, agents: agents, auth: authenticator, waiters: waiters, metrics: metrics, configuration: configuration)
             .register(on: router)
-        HealthRoutes(jobs: jobs, migrator: migrator, metrics: metrics)
+        HealthRoutes(jobs: jobs, migrator: migrator, metrics: metrics, logger: logger)
             .register(on: router)
         return router
     }
@@ -71,7 +71,8 @@ public final class Coordinator: Sendable {
     public func makeBackgroundServices() -> [any Service] {
         var services: [any Service] = [
             QueueWatcher(client: client, jobs: jobs, waiters: waiters, instance: instance,
-                         recheckInterval: configuration.wakeRecheckInterval, logger: logger),
+                         recheckInterval: configuration.wakeRecheckInterval,
+                         touchAfter: min(configuration.leaseDuration / 4, .seconds(15)), logger: logger),
             LeaseReaper(jobs: jobs, backoff: configuration.retryBackoff, interval: configuration.reaperInterval,
                         metrics: metrics, logger: logger),
         ]

@@ -20,14 +20,20 @@ public struct QueueWatcher: Service {
     let waiters: ClaimWaiters
     let instance: UUID
     let recheckInterval: Duration
+    /// How stale a waiting agent's last-seen time may get before the re-check renews it.
+    let touchAfter: Duration
     let logger: Logger
 
-    public init(client: PostgresClient, jobs: JobStore, waiters: ClaimWaiters, instance: UUID, recheckInterval: Duration, logger: Logger) {
+    public init(
+        client: PostgresClient, jobs: JobStore, waiters: ClaimWaiters, instance: UUID,
+        recheckInterval: Duration, touchAfter: Duration, logger: Logger
+    ) {
         self.client = client
         self.jobs = jobs
         self.waiters = waiters
         self.instance = instance
         self.recheckInterval = recheckInterval
+        self.touchAfter = touchAfter
         self.logger = logger
     }
 
@@ -50,7 +56,7 @@ public struct QueueWatcher: Service {
     func recheck() async throws {
         let waiting = waiters.waitingAgents
         guard !waiting.isEmpty else { return }
-        for agent in try await jobs.agentsWithClaimableJobs(among: waiting) {
+        for agent in try await jobs.agentsWithClaimableJobs(among: waiting, touchAfter: touchAfter) {
             waiters.wake(agent)
         }
     }

@@ -1,6 +1,7 @@
 import FlattenProtocol
 import Foundation
 import Hummingbird
+import Logging
 import NIOCore
 
 /// `GET /healthz`, `GET /readyz` and `GET /metrics`, open to everyone.
@@ -8,6 +9,7 @@ struct HealthRoutes<Context: RequestContext>: Sendable {
     let jobs: JobStore
     let migrator: Migrator
     let metrics: CoordinatorMetrics
+    let logger: Logger
 
     struct Status: Codable {
         var status: String
@@ -28,7 +30,8 @@ struct HealthRoutes<Context: RequestContext>: Sendable {
         do {
             version = try await migrator.currentVersion()
         } catch {
-            throw APIError.unavailable("the database is unreachable: \(error)")
+            logger.warning("readiness check failed", metadata: ["error": "\(error)"])
+            throw APIError.unavailable("the database is unreachable")
         }
         guard let version, version >= Migrations.latestVersion else {
             throw APIError.unavailable("the database schema is at version \(version.map(String.init) ?? "none"); this coordinator needs \(Migrations.latestVersion) (run flatten-coordinator migrate)")

@@ -470,14 +470,18 @@ public struct JobStore: Sendable {
 
     // MARK: Waking
 
-    /// Of `agents`, those with a job they could claim now; also marks them all seen, since
-    /// their long polls are held open on this coordinator (the safety re-check's statement).
-    public func agentsWithClaimableJobs(among agents: [UUID]) async throws -> [UUID] {
+    /// Of `agents`, those with a job they could claim now (the safety re-check's statement).
+    ///
+    /// Their long polls are held open on this coordinator, so they are alive: the statement
+    /// also marks seen those not marked within `touchAfter`, which keeps a quietly waiting
+    /// agent online without rewriting every agent row at every re-check.
+    public func agentsWithClaimableJobs(among agents: [UUID], touchAfter: Duration) async throws -> [UUID] {
         guard !agents.isEmpty else { return [] }
         let ids = agents.map(\.lowercased)
         let rows = try await client.query("""
             WITH seen AS (
-                UPDATE agents SET last_seen_at = now() WHERE id = ANY(\(ids)::uuid[])
+                UPDATE agents SET last_seen_at = now()
+                WHERE id = ANY(\(ids)::uuid[]) AND last_seen_at < now() - \(touchAfter.seconds) * interval '1 second'
             )
             SELECT DISTINCT agent_id FROM jobs
             WHERE state = 'queued' AND not_before <= now() AND agent_id = ANY(\(ids)::uuid[])
