@@ -128,6 +128,11 @@ let package = Package(
 
         // MARK: Benchmarks
         .executableTarget(name: "merge-benchmark", dependencies: ["ImageArchive"], path: "Benchmarks/merge-benchmark"),
+        .executableTarget(
+            name: "postgres-benchmark",
+            dependencies: ["PostgresClient"],
+            path: "Benchmarks/postgres-benchmark"
+        ),
 
         // MARK: Tests
         .testTarget(name: "FlattenProtocolTests", dependencies: ["FlattenProtocol"]),
