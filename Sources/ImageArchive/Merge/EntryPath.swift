@@ -17,6 +17,11 @@ public enum EntryPath {
         return .success(result)
     }
 
+    /// The components of an already normalized path (the root, empty, has none).
+    static func split(_ path: ByteString) -> [ByteString] {
+        path.bytes.split(separator: UInt8(ascii: "/")).map { ByteString(bytes: $0) }
+    }
+
     /// The components joined with `/` (the root is empty).
     public static func join(_ components: [ByteString]) -> ByteString {
         var out: [UInt8] = []

@@ -31,7 +31,9 @@ struct FileTree: Sendable {
 
     subscript(_ index: Int32) -> Node {
         get { nodes[Int(index)] }
-        set { nodes[Int(index)] = newValue }
+        // In place: a get/set pair would copy the node and then its children dictionary on
+        // every insertion (quadratic in a directory's size).
+        _modify { yield &nodes[Int(index)] }
     }
 
     /// The node at `components`, if every step exists (and is a directory on the way).

@@ -58,7 +58,7 @@ private struct DiveTally {
 private struct MergeBuilder {
     let layers: [LayerSource]
     let keptCount: Int
-    var records: [[TarReader.Record]] = []
+    var indexes: [LayerIndex] = []
     var linkRoots: [[RecordRef]] = []
     var tree = FileTree()
     var kept: FileTree?
@@ -71,7 +71,7 @@ private struct MergeBuilder {
         self.keptCount = keptCount
     }
 
-    func record(_ ref: RecordRef) -> TarReader.Record { records[Int(ref.layer)][Int(ref.index)] }
+    func record(_ ref: RecordRef) -> TarReader.Record { indexes[Int(ref.layer)][Int(ref.index)] }
 
     mutating func snapshotKept() {
         tree.resetHidesLower()
@@ -80,18 +80,16 @@ private struct MergeBuilder {
 
     // MARK: Indexing and applying one layer
 
-    private struct Parsed {
-        var components: [ByteString]
-        var role: WhiteoutName
-    }
-
     mutating func apply(layer l: Int) throws {
         let source = layers[l]
         var reader = TarReader(region: source.region, source: source.label)
-        var layerRecords: [TarReader.Record] = []
-        var parsed: [Parsed] = []
+        var index = LayerIndex()
+        // What each entry's base name makes of it; the entry's name is replaced by its
+        // normalized path (the same storage when normalizing changes nothing), which then
+        // serves as the key everywhere a path is looked up.
+        var roles: [WhiteoutName] = []
         var contentBytes: Int64 = 0
-        while let record = try reader.next() {
+        while var record = try reader.next() {
             let components: [ByteString]
             switch EntryPath.components(of: record.entry.name) {
             case .success(let c): components = c
@@ -105,43 +103,44 @@ private struct MergeBuilder {
             if case .whiteout(let target) = role, target.isEmpty {
                 throw MergeError(.emptyWhiteout, layer: source.label, entry: record.entry.name.description, detail: "'.wh.' names no file to delete")
             }
+            let normalized = EntryPath.join(components)
+            if normalized != record.entry.name { record.entry.name = normalized }
             if record.entry.kind == .regular { contentBytes += record.entry.size }
-            layerRecords.append(record)
-            parsed.append(Parsed(components: components, role: role))
+            index.append(record)
+            roles.append(role)
         }
         headerBytesRead += reader.bytesRead
-        records.append(layerRecords)
-        layerStats.append(ImageAnalysis.Layer(label: source.label, diffID: source.diffID, size: source.region.count, entryCount: layerRecords.count, contentBytes: contentBytes, kept: l < keptCount))
+        indexes.append(index)
+        layerStats.append(ImageAnalysis.Layer(label: source.label, diffID: source.diffID, size: source.region.count, entryCount: index.count, contentBytes: contentBytes, kept: l < keptCount))
 
         let layerIndex = Int32(l)
         // Pass 1: resolve hard links against the entries before them and the tree below.
         var roots: [RecordRef] = []
-        roots.reserveCapacity(layerRecords.count)
+        roots.reserveCapacity(index.count)
         var seen: [ByteString: Int32] = [:]
-        for (i, record) in layerRecords.enumerated() {
+        for i in 0..<index.count {
             let own = RecordRef(layer: layerIndex, index: Int32(i))
             var root = own
-            if record.entry.kind == .hardLink {
-                root = try resolveHardLink(record.entry, layer: l, seen: seen, rootsSoFar: roots)
+            if index.kind(i) == .hardLink {
+                root = try resolveHardLink(index[i].entry, layer: l, seen: seen, rootsSoFar: roots)
             }
             roots.append(root)
-            if case .ordinary = parsed[i].role {
-                seen[EntryPath.join(parsed[i].components)] = Int32(i)
-            }
+            if case .ordinary = roles[i] { seen[index.name(i)] = Int32(i) }
         }
         linkRoots.append(roots)
+        seen = [:]
 
         // Pass 2: whiteouts and opaque markers act on the layers below.
-        for (i, p) in parsed.enumerated() {
-            switch p.role {
+        for (i, role) in roles.enumerated() {
+            switch role {
             case .whiteout(let target):
-                let dirPath = p.components.dropLast()
+                let dirPath = EntryPath.split(index.name(i)).dropLast()
                 guard let dir = tree.lookup(dirPath), tree[dir].isDirectory,
                       let victim = tree[dir].children[target] else { continue }
                 tallyRemoval(of: victim, path: EntryPath.join(Array(dirPath) + [target]), layer: layerIndex)
                 tree[dir].children[target] = nil
             case .opaqueMarker:
-                let dirPath = p.components.dropLast()
+                let dirPath = EntryPath.split(index.name(i)).dropLast()
                 guard let dir = tree.lookup(dirPath), tree[dir].isDirectory else { continue }
                 for (name, child) in tree[dir].children {
                     tallyRemoval(of: child, path: EntryPath.join(Array(dirPath) + [name]), layer: layerIndex)
@@ -149,26 +148,27 @@ private struct MergeBuilder {
                 tree[dir].children = [:]
                 tree[dir].hidesLower = true
             case .ordinary, .aufsMetadata:
-                _ = i
+                continue
             }
         }
 
         // Pass 3: entries, in tar order (a later entry for the same path wins).
-        for (i, p) in parsed.enumerated() {
-            guard case .ordinary = p.role else { continue }
-            let entry = layerRecords[i].entry
+        for (i, role) in roles.enumerated() {
+            guard case .ordinary = role else { continue }
+            let kind = index.kind(i)
             let ref = RecordRef(layer: layerIndex, index: Int32(i))
-            let isDirectory = entry.kind == .directory
-            tally(path: EntryPath.join(p.components), size: entry.kind == .regular ? entry.size : 0, layer: layerIndex)
-            guard let name = p.components.last else {
+            let isDirectory = kind == .directory
+            tally(path: index.name(i), size: kind == .regular ? index.size(i) : 0, layer: layerIndex)
+            let components = EntryPath.split(index.name(i))
+            guard let name = components.last else {
                 guard isDirectory else {
-                    throw MergeError(.rootNotDirectory, layer: source.label, entry: entry.name.description, detail: "the root is a \(entry.kind)")
+                    throw MergeError(.rootNotDirectory, layer: source.label, entry: "./", detail: "the root is a \(kind)")
                 }
                 tree[FileTree.root].content = .entry(ref)
                 continue
             }
             var current = FileTree.root
-            for component in p.components.dropLast() {
+            for component in components.dropLast() {
                 let existing = tree[current].children[component]
                 let lower: MergeRule.Lower = existing.map { tree[$0].isDirectory ? .directory : .nonDirectory } ?? .absent
                 switch MergeRule.parent(lower: lower) {
@@ -204,8 +204,7 @@ private struct MergeBuilder {
             throw MergeError(.hardLinkToDirectory, layer: label, entry: entry.name.description, detail: "link target \"\(entry.linkName)\" is the root directory")
         }
         if let earlier = seen[EntryPath.join(target)] {
-            let targetEntry = records[l][Int(earlier)].entry
-            guard targetEntry.kind != .directory else {
+            guard indexes[l].kind(Int(earlier)) != .directory else {
                 throw MergeError(.hardLinkToDirectory, layer: label, entry: entry.name.description, detail: "link target \"\(entry.linkName)\" is a directory")
             }
             return rootsSoFar[Int(earlier)]
@@ -241,8 +240,8 @@ private struct MergeBuilder {
         var bytes: Int64 = 0
         for n in [node] + tree.descendants(of: node) {
             if case .entry(let ref) = tree[n].content {
-                let e = record(ref).entry
-                if e.kind == .regular { bytes += e.size }
+                let layer = indexes[Int(ref.layer)]
+                if layer.kind(Int(ref.index)) == .regular { bytes += layer.size(Int(ref.index)) }
             }
         }
         tally(path: path, size: bytes, layer: layer)
@@ -256,7 +255,7 @@ private struct MergeBuilder {
         var layerSize: Int64 = Int64(TarWriter.endOfArchive.count)
         var contentBytes: Int64 = 0
 
-        // Roots that more than one record points to: only their members can form groups.
+        // Roots some hard link resolves to: only their members can form groups in the output.
         var linkedRoots = Set<RecordRef>()
         for (l, layerRoots) in linkRoots.enumerated() {
             for (i, root) in layerRoots.enumerated() where root != RecordRef(layer: Int32(l), index: Int32(i)) {
@@ -328,8 +327,11 @@ private struct MergeBuilder {
                 } else if linkedRoots.contains(root), let first = groupFirst[root] {
                     try add(PlannedEntry(name: ByteString(path), action: .hardLink(ref, target: first)))
                 } else {
-                    if linkedRoots.contains(root) { groupFirst[root] = ByteString(path) }
-                    try add(PlannedEntry(name: ByteString(path), action: .entry(ref, root: root)))
+                    // A file's output name is its normalized name: share the record's storage.
+                    let recordName = indexes[Int(ref.layer)].name(Int(ref.index))
+                    let name = recordName.bytes == path ? recordName : ByteString(path)
+                    if linkedRoots.contains(root) { groupFirst[root] = name }
+                    try add(PlannedEntry(name: name, action: .entry(ref, root: root)))
                 }
             }
             if out.writeOpaqueMarker {
@@ -357,10 +359,10 @@ private struct MergeBuilder {
             flattenedEntryCount: entries.count,
             flattenedContentBytes: contentBytes
         )
-        return MergePlan(layers: layers, keptLayerCount: keptCount, records: records, entries: entries, layerSize: layerSize, headerBytesRead: headerBytesRead, analysis: analysis)
+        return MergePlan(layers: layers, keptLayerCount: keptCount, indexes: indexes, entries: entries, layerSize: layerSize, headerBytesRead: headerBytesRead, analysis: analysis)
     }
 
     func header(for planned: PlannedEntry) -> TarEntry {
-        MergePlan.header(for: planned, records: records)
+        MergePlan.header(for: planned, indexes: indexes)
     }
 }

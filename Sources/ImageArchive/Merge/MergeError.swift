@@ -10,6 +10,7 @@ public struct MergeError: Error, CustomStringConvertible, Sendable {
             case emptyWhiteout = "whiteout without a name"
             case invalidOptions = "invalid merge options"
             case sourceChanged = "layer changed while merging"
+            case internalInconsistency = "internal inconsistency"
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -29,6 +30,8 @@ public struct MergeError: Error, CustomStringConvertible, Sendable {
         public static let invalidOptions = Code(.invalidOptions)
         /// A layer's bytes differ from what was indexed (the spool was modified).
         public static let sourceChanged = Code(.sourceChanged)
+        /// The merge wrote something other than it planned (a bug: please report it).
+        public static let internalInconsistency = Code(.internalInconsistency)
         public var description: String { base.rawValue }
     }
 

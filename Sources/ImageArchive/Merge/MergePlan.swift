@@ -25,7 +25,7 @@ public struct MergePlan: Sendable {
     public let layers: [LayerSource]
     /// How many of the lowest layers a partial flatten keeps unchanged.
     public let keptLayerCount: Int
-    let records: [[TarReader.Record]]
+    let indexes: [LayerIndex]
     let entries: [PlannedEntry]
     /// The exact byte size of the flattened layer tar ``write(chunkSize:to:)`` produces.
     public let layerSize: Int64
@@ -42,11 +42,11 @@ public struct MergePlan: Sendable {
     /// The headers of the flattened layer, in output order (for inspection and tests; the
     /// content is not read).
     public func outputEntries() -> [TarEntry] {
-        entries.map { Self.header(for: $0, records: records) }
+        entries.map { Self.header(for: $0, indexes: indexes) }
     }
 
-    static func header(for planned: PlannedEntry, records: [[TarReader.Record]]) -> TarEntry {
-        func entry(_ ref: RecordRef) -> TarEntry { records[Int(ref.layer)][Int(ref.index)].entry }
+    static func header(for planned: PlannedEntry, indexes: [LayerIndex]) -> TarEntry {
+        func entry(_ ref: RecordRef) -> TarEntry { indexes[Int(ref.layer)][Int(ref.index)].entry }
         switch planned.action {
         case .entry(let ref, let root):
             var header = entry(ref)
@@ -97,7 +97,7 @@ public struct MergePlan: Sendable {
     /// The chunk array is reused after `sink` returns; a sink that keeps it gets its own copy
     /// (arrays are copy-on-write).
     public func write(chunkSize: Int = 1 << 20, to sink: ([UInt8]) async throws -> Void) async throws -> WriteResult {
-        precondition(chunkSize >= 512, "chunks of at least one block")
+        precondition(chunkSize > 0, "chunks of at least one byte")
         var out = ChunkBuffer(capacity: chunkSize)
         var hasher = SHA256()
         var written: Int64 = 0
@@ -119,7 +119,7 @@ public struct MergePlan: Sendable {
         }
 
         for planned in entries {
-            let header = Self.header(for: planned, records: records)
+            let header = Self.header(for: planned, indexes: indexes)
             try await append(try TarWriter.encodeHeader(header))
             guard header.kind == .regular, header.size > 0 else { continue }
             let source: RecordRef
@@ -128,7 +128,7 @@ public struct MergePlan: Sendable {
             default: continue
             }
             let layer = layers[Int(source.layer)]
-            var position = records[Int(source.layer)][Int(source.index)].contentOffset
+            var position = indexes[Int(source.layer)].contentOffset(Int(source.index))
             var remaining = header.size
             while remaining > 0 {
                 let want = Int(min(remaining, Int64(out.free)))
@@ -146,53 +146,10 @@ public struct MergePlan: Sendable {
         }
         try await append(TarWriter.endOfArchive)
         try await flush()
-        precondition(written == layerSize, "planned \(layerSize) bytes, wrote \(written)")
+        guard written == layerSize else {
+            throw MergeError(.internalInconsistency, layer: "", entry: nil, detail: "planned \(layerSize) bytes, wrote \(written)")
+        }
         let digest = hasher.finalize()
         return WriteResult(diffID: "sha256:" + digest.hexString, size: written, contentBytesRead: contentRead)
-    }
-}
-
-/// A fixed-size output buffer filled by copies and by reads straight into its free space.
-struct ChunkBuffer {
-    var storage: [UInt8]
-    var count = 0
-
-    init(capacity: Int) { storage = [UInt8](repeating: 0, count: capacity) }
-
-    var free: Int { storage.count - count }
-    var isFull: Bool { count == storage.count }
-
-    /// Copies as much of `bytes[from...]` as fits; returns how many were copied.
-    mutating func append(_ bytes: [UInt8], from start: Int) -> Int {
-        let n = min(free, bytes.count - start)
-        let at = count
-        storage.withUnsafeMutableBytes { dst in
-            bytes.withUnsafeBytes { src in
-                dst.baseAddress!.advanced(by: at).copyMemory(from: src.baseAddress!.advanced(by: start), byteCount: n)
-            }
-        }
-        count += n
-        return n
-    }
-
-    /// Lets `read` fill up to `count` bytes of the free space; returns what it filled.
-    mutating func fill(count wanted: Int, _ read: (UnsafeMutableRawBufferPointer) throws -> Int) rethrows -> Int {
-        let at = count
-        let n = try storage.withUnsafeMutableBytes { try read(UnsafeMutableRawBufferPointer(rebasing: $0[at..<(at + wanted)])) }
-        count += n
-        return n
-    }
-
-    func hash(into hasher: inout SHA256) {
-        storage.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
-    }
-}
-
-extension Sequence where Element == UInt8 {
-    var hexString: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        for b in self { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 0xf)]) }
-        return String(decoding: out, as: UTF8.self)
     }
 }

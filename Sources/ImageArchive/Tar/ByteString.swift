@@ -31,6 +31,14 @@ public struct ByteString: Hashable, Comparable, Sendable, ExpressibleByStringLit
     /// The bytes as UTF-8 if they are valid UTF-8.
     public var string: String? { String(validating: bytes, as: UTF8.self) }
 
+    public static func == (lhs: ByteString, rhs: ByteString) -> Bool { lhs.bytes == rhs.bytes }
+
+    /// Hashes the bytes as one buffer (the synthesized version feeds the hasher byte by byte).
+    public func hash(into hasher: inout Hasher) {
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+        hasher.combine(bytes.count)
+    }
+
     public static func < (lhs: ByteString, rhs: ByteString) -> Bool {
         lhs.bytes.lexicographicallyPrecedes(rhs.bytes)
     }

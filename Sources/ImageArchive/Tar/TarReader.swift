@@ -30,6 +30,8 @@ public struct TarReader {
     private var position: Int64 = 0
     private var finished = false
     private var globalRecords: [PAXRecord] = []
+    private var lastUserName = ByteString.empty
+    private var lastGroupName = ByteString.empty
 
     public init(region: FileRegion, source: String = "") {
         self.region = region
@@ -67,6 +69,9 @@ public struct TarReader {
                 return nil
             }
             let header = try block.withUnsafeBytes { try parseBlock($0, start: start) }
+            for (field, value) in [("mode", header.mode), ("uid", header.uid), ("gid", header.gid), ("devmajor", header.deviceMajor), ("devminor", header.deviceMinor)] where value < 0 {
+                throw error(.invalidNumericField, start, header.displayName, "\(field) is negative (\(value))")
+            }
             let contentOffset = position + 512
             if header.size < 0 {
                 throw error(.absurdSize, start, header.displayName, "negative size \(header.size)")
@@ -105,8 +110,14 @@ public struct TarReader {
                 break
             }
             var entry = try makeEntry(header, local: local, longName: longName, longLink: longLink, start: start)
+            // Entries of one archive mostly share their user and group names: share the storage.
+            if entry.userName == lastUserName { entry.userName = lastUserName } else { lastUserName = entry.userName }
+            if entry.groupName == lastGroupName { entry.groupName = lastGroupName } else { lastGroupName = entry.groupName }
             let contentSize = entry.kind == .regular ? entry.size : 0
             if entry.kind != .regular { entry.size = 0 }
+            guard contentSize <= region.count else {
+                throw error(.absurdSize, start, entry.name.description, "size \(contentSize) is larger than the whole archive (\(region.count) bytes)")
+            }
             guard contentOffset + contentSize <= region.count else {
                 throw error(.truncated, start, entry.name.description, "content of \(contentSize) bytes needs \(contentOffset + contentSize - region.count) more bytes than the archive has")
             }
@@ -115,6 +126,11 @@ public struct TarReader {
             return Record(entry: entry, headerOffset: start, contentOffset: contentOffset)
         }
     }
+
+    private static let interpretedKeys: Set<ByteString> = [
+        PAXRecord.pathKey, PAXRecord.linkPathKey, PAXRecord.sizeKey, PAXRecord.uidKey, PAXRecord.gidKey,
+        PAXRecord.userNameKey, PAXRecord.groupNameKey, PAXRecord.mtimeKey,
+    ]
 
     /// Rounds a content size up to whole 512-byte blocks.
     public static func padded(_ size: Int64) -> Int64 { (size + 511) & ~511 }
@@ -260,10 +276,10 @@ public struct TarReader {
             if key.hasPrefix(PAXRecord.sparsePrefix) {
                 throw error(.unsupportedEntryType, start, name.description, "GNU sparse file (PAX \(key))")
             }
-            if record.value.isEmpty && key != PAXRecord.userNameKey && key != PAXRecord.groupNameKey {
-                // An empty value removes the record: the ustar field stands.
-                if !(key == PAXRecord.pathKey || key == PAXRecord.linkPathKey || key == PAXRecord.sizeKey
-                     || key == PAXRecord.uidKey || key == PAXRecord.gidKey || key == PAXRecord.mtimeKey) {
+            if record.value.isEmpty {
+                // An empty value deletes the keyword (POSIX): the ustar field stands. Unknown
+                // keys keep their empty record.
+                if !Self.interpretedKeys.contains(key) {
                     entry.paxRecords.removeAll { $0.key == key }
                     entry.paxRecords.append(record)
                 }

@@ -48,6 +48,7 @@ public struct TarWriter: Sendable {
 
     /// The exact number of bytes the entry takes: its header blocks plus its padded content.
     public static func encodedSize(of entry: TarEntry) throws -> Int64 {
+        try validate(entry)
         let pax = try paxData(for: entry)
         let headers: Int64 = pax.isEmpty ? 512 : 512 + TarReader.padded(Int64(pax.count)) + 512
         return headers + (entry.kind == .regular ? TarReader.padded(entry.size) : 0)
@@ -82,7 +83,7 @@ public struct TarWriter: Sendable {
         if entry.name.isEmpty { throw fail("empty name") }
         if entry.name.bytes.contains(0) { throw fail("NUL byte in name") }
         if entry.linkName.bytes.contains(0) { throw fail("NUL byte in link name") }
-        if entry.size < 0 { throw fail("negative size \(entry.size)") }
+        if entry.size < 0 || entry.size > Int64.max / 2 { throw fail("size \(entry.size) out of range") }
         if entry.kind != .regular && entry.size != 0 { throw fail("\(entry.kind) entry with size \(entry.size)") }
         if entry.uid < 0 || entry.gid < 0 { throw fail("negative uid/gid") }
         if entry.mode < 0 || entry.mode > maxID { throw fail("mode \(entry.mode) out of range") }

@@ -97,7 +97,7 @@ struct EngineFlattenTests {
             let image = try await s.build("""
                 RUN mkdir -p /odd/sgid && echo 1 > "/odd/with space" && echo 2 > "$(printf '/odd/tab\\there')" && echo 3 > /odd/-dash && echo A > /odd/A && echo a > /odd/a && ln -s /nonexistent /odd/dangling && ln -s loop /odd/loop && ln -s ../../.. /odd/up && mkfifo /odd/fifo && mknod /odd/null c 1 3 && mknod /odd/blk b 7 200 && chmod 4755 /odd/A && chmod 000 /odd/a && chmod 1777 /odd && chmod 2755 /odd/sgid
                 RUN echo newline > "$(printf '/odd/new\\nline')" && chown 3000000:4000000 "/odd/with space" && mkdir -p "/long/\(long.split(separator: "/")[0])" && echo long > "/long/\(long)" && ln -s \(longTarget) /long/link && ln "/long/\(long)" /long/hard && echo é > /odd/ünïcödé
-                RUN echo late > "/odd/with space" && chmod 640 /odd/-dash
+                RUN echo late > "/odd/with space" && chmod 640 /odd/-dash && echo latin > "$(printf '/odd/latin\\351')"
                 """)
             let (original, _, _) = try await s.flattenAndCompare(image)
             #expect(original.entries["odd/with space"]?.uid == 3_000_000)
@@ -105,6 +105,8 @@ struct EngineFlattenTests {
             #expect(original.entries["odd/fifo"]?.kind == .fifo)
             #expect(original.entries["long/link"]?.linkTarget == longTarget)
             #expect(original.entries["odd/a"].map { $0.mode & 0o7777 } == 0)
+            // A name that is not UTF-8 (Latin-1 "é"), compared bytewise.
+            #expect(original.entries.keys.contains { $0.hasPrefix("<non-UTF-8>") && $0.hasSuffix(" e9") })
         }
     }
 
@@ -119,6 +121,10 @@ struct EngineFlattenTests {
         try tar.append(TarEntry(name: "capbin/ping-alias", kind: .hardLink, mode: 0o755, modificationTime: TarTimestamp(seconds: 1_500_000_000), linkName: "capbin/ping",
                                 extendedAttributes: [ExtendedAttribute(name: "security.capability", value: capability)]))
         try tar.append(TarEntry(name: "capbin/other", kind: .regular, mode: 0o644, size: 1, modificationTime: TarTimestamp(seconds: 1_500_000_000)), contents: [0x41])
+        // PAX-only fields: a sub-second mtime, a uid beyond ustar's octal range, long user names.
+        try tar.append(TarEntry(name: "capbin/pax", kind: .regular, mode: 0o640, uid: 3_000_000, gid: 2_500_000,
+                                userName: ByteString(String(repeating: "u", count: 40)), groupName: ByteString(String(repeating: "g", count: 40)),
+                                size: 3, modificationTime: TarTimestamp(seconds: 1_500_000_000, nanoseconds: 123_456_789)), contents: Array("pax".utf8))
         try await withSession("caps") { s in
             let image = try await s.build("""
                 ADD caps.tar /
@@ -127,6 +133,7 @@ struct EngineFlattenTests {
                 """, files: ["caps.tar": tar.finish()])
             let (original, flattened, _) = try await s.flattenAndCompare(image)
             #expect(original.entries["capbin/ping-alias"]?.capability == capability)
+            #expect(original.entries["capbin/pax"]?.uid == 3_000_000)
             #expect(flattened.entries["capbin/ping-alias"]?.capability == capability)
         }
     }
@@ -139,10 +146,40 @@ struct EngineFlattenTests {
                 RUN echo tmp > /opt/keep/tmp && rm /opt/keep/tmp /opt/keep/x && chmod 700 /opt/keep/y
                 CMD ["sh", "-c", "true"]
                 """)
-            let (original, _, result) = try await s.flattenAndCompare(image, keep: 1)
+            // `--base IMAGE`: keep the layers shared with the base image.
+            let keep = LayerMerge.sharedLayerCount(diffIDs: try await s.client.inspectImage(image).diffIDs,
+                                                   baseDiffIDs: try await s.client.inspectImage("\(s.repository):base").diffIDs)
+            #expect(keep == 1)
+            let (original, _, result) = try await s.flattenAndCompare(image, keep: keep)
             #expect(original.entries["etc/base.conf"] == nil && original.entries["opt/keep/x"] == nil)
             #expect(result.config.history.filter { !ImageConfig.isEmptyLayer($0) }.count == 2)
             try await s.flattenAndCompare(image)
+        }
+    }
+
+    @Test func emptyAndIdenticalLayers() async throws {
+        // Adding the same tar twice commits two layers with the same diff ID: docker save
+        // writes the second as a symbolic link to the first, and a partial flatten keeping both
+        // lists one layer file twice in the load archive's manifest. `RUN true` changes nothing:
+        // the builder records it as an empty_layer history entry.
+        var tar = TarWriter()
+        let time = TarTimestamp(seconds: 1_400_000_000)
+        try tar.append(TarEntry(name: "dup/", kind: .directory, mode: 0o755, modificationTime: time))
+        try tar.append(TarEntry(name: "dup/f", kind: .regular, mode: 0o644, size: 3, modificationTime: time), contents: Array("dup".utf8))
+        try await withSession("identical") { s in
+            let image = try await s.build("""
+                ADD dup.tar /
+                RUN true
+                ADD dup.tar /
+                RUN echo x > /x && rm /etc/base.conf
+                RUN true
+                """, files: ["dup.tar": tar.finish()])
+            let originalIDs = try await s.client.inspectImage(image).diffIDs
+            #expect(originalIDs.count == 4)
+            #expect(originalIDs[1] == originalIDs[2], "the two ADD layers should be identical")
+            try await s.flattenAndCompare(image)
+            let (_, _, result) = try await s.flattenAndCompare(image, keep: 3)
+            #expect(result.config.history.filter { !ImageConfig.isEmptyLayer($0) }.count == 4)
         }
     }
 

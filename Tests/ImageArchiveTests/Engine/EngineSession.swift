@@ -111,10 +111,11 @@ final class EngineSession {
         let name = "\(repository):\(tag)"
         let flattened = try FlattenedImage(archive: archive, keepingLowest: keep, repoTags: [name], temporaryDirectory: dir.path)
         let size = try flattened.loadArchiveSize()
-        let collector = Collector()
-        let result = try await flattened.writeLoadArchive { collector.append($0) }
-        #expect(Int64(collector.bytes.count) == size)
-        let load = try await client.loadImage(body: .bytes(collector.bytes))
+        // Streamed to the engine with its length known up front, as the agent does.
+        let stream = flattened.loadArchiveStream(chunkSize: 256 << 10)
+        let load = try await client.loadImage(body: .stream(stream.map { ByteBuffer(bytes: $0) }, length: size))
+        let result = try await stream.outcome()
+        #expect(result.archiveSize == size)
         images.append(name)
         #expect(load.loadedReferences.contains(name) || load.loadedReferences.contains("docker.io/" + name), "\(load.output)")
         return (name, result)
@@ -142,6 +143,11 @@ final class EngineSession {
         return try Self.readExport(path)
     }
 
+    /// A path as a string that keeps every byte: UTF-8 names as they are, others in hex.
+    static func key(_ name: ByteString) -> String {
+        name.string ?? "<non-UTF-8> " + name.bytes.map { String($0, radix: 16) }.joined(separator: " ")
+    }
+
     static func readExport(_ path: String) throws -> ExportedTree {
         let region = FileRegion(file: try RandomAccessFile(path: path))
         var reader = TarReader(region: region, source: "export")
@@ -149,7 +155,7 @@ final class EngineSession {
         var linkOf: [String: String] = [:]
         while let record = try reader.next() {
             let e = record.entry
-            let name = e.name.description
+            let name = Self.key(e.name)
             if initLayerPaths.contains(name) { continue }
             var digest: String?
             if e.kind == .regular {
@@ -172,7 +178,7 @@ final class EngineSession {
             )
             if e.kind == .hardLink {
                 // Same inode as the target: compare it as the target's content.
-                let target = e.linkName.description
+                let target = Self.key(e.linkName)
                 linkOf[name] = linkOf[target] ?? target
                 if let t = entries[target] { entry.kind = t.kind; entry.contentDigest = t.contentDigest; entry.device = t.device }
             }
