@@ -55,6 +55,8 @@ let package = Package(
                 "ImageArchive",
                 "DockerEngine",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
 
@@ -86,6 +88,8 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
         .target(
@@ -93,8 +97,12 @@ let package = Package(
             dependencies: [
                 "FlattenProtocol",
                 "Flattening",
+                "DockerEngine",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -105,6 +113,7 @@ let package = Package(
             dependencies: [
                 "CoordinatorCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
@@ -120,32 +129,64 @@ let package = Package(
             dependencies: [
                 "FlattenProtocol",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
         // MARK: Benchmarks
-        .executableTarget(name: "merge-benchmark", dependencies: ["ImageArchive"], path: "Benchmarks/merge-benchmark"),
         .executableTarget(
             name: "postgres-benchmark",
             dependencies: ["PostgresClient"],
             path: "Benchmarks/postgres-benchmark"
         ),
+        .executableTarget(
+            name: "coordinator-load",
+            dependencies: [
+                "FlattenProtocol",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            path: "Benchmarks/coordinator-load"
+        ),
+        .executableTarget(name: "merge-benchmark", dependencies: ["ImageArchive"], path: "Benchmarks/merge-benchmark"),
 
         // MARK: Tests
         .testTarget(name: "FlattenProtocolTests", dependencies: ["FlattenProtocol"]),
         .testTarget(name: "ImageArchiveTests", dependencies: ["ImageArchive", "DockerEngine"]),
         .testTarget(name: "DockerEngineTests", dependencies: ["DockerEngine"]),
-        .testTarget(name: "FlatteningTests", dependencies: ["Flattening", "DockerEngine", "ImageArchive"]),
+        .testTarget(
+            name: "FlatteningTests",
+            dependencies: [
+                "Flattening", "DockerEngine", "ImageArchive", "FlattenProtocol",
+                // Lists containers (DockerEngine has no call for it) to prove none is left behind.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient"]),
         .testTarget(
             name: "CoordinatorCoreTests",
             dependencies: [
                 "CoordinatorCore",
+                "FlattenProtocol",
+                "PostgresClient",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
-        .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore"]),
+        .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore", "FlattenProtocol"]),
+        .testTarget(
+            name: "FleetTests",
+            dependencies: [
+                "FlattenProtocol",
+                "DockerEngine",
+                "PostgresClient",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,328 @@
+// coordinator-load: drives a running flatten-coordinator over HTTP and prints what it measured.
+//
+//   coordinator-load --url http://127.0.0.1:8080 --admin-token A --enroll-token E --pid PID \
+//       [--agents 20] [--jobs 20000] [--submitters 4] [--latency-jobs 2000] [--latency-rate 200] \
+//       [--idle-agents 1000] [--idle-seconds 20]
+//
+// 1. Throughput: N agents long-poll, claim and complete at once (no Docker); submitters fan
+//    jobs out to all agents as fast as they are acknowledged. Prints sustained jobs/s.
+// 2. Latency: paced single-host submissions while the agents wait; prints submit→claim
+//    p50/p99 (from sending the submission to the agent holding the claim).
+// 3. Idle cost: 1,000 more agents long-poll with nothing to do; prints the coordinator's CPU
+//    use over a window, read from /proc/PID/stat.
+// Every loop is bounded in count and time and talks only to the given (loopback) URL.
+
+import AsyncHTTPClient
+import FlattenProtocol
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+struct Options {
+    var url = "http://127.0.0.1:8080"
+    var adminToken = ProcessInfo.processInfo.environment["FLATTEN_ADMIN_TOKEN"] ?? ""
+    var enrollToken = ProcessInfo.processInfo.environment["FLATTEN_ENROLL_TOKEN"] ?? ""
+    var pid: Int32?
+    var agents = 20
+    var jobs = 20_000
+    var submitters = 4
+    var latencyJobs = 2_000
+    var latencyRate = 200.0
+    var idleAgents = 1_000
+    var idleSeconds = 20.0
+    var runID = String(UUID().uuidString.prefix(8)).lowercased()
+
+    static func parse(_ arguments: [String]) -> Options {
+        var options = Options()
+        var index = 1
+        func value() -> String {
+            index += 1
+            guard index < arguments.count else { fail("missing value for \(arguments[index - 1])") }
+            return arguments[index]
+        }
+        func number<T: LosslessStringConvertible>(_ name: String) -> T {
+            let text = value()
+            guard let parsed = T(text) else { fail("\(name) expects a number, got \(text)") }
+            return parsed
+        }
+        while index < arguments.count {
+            switch arguments[index] {
+            case "--url": options.url = value()
+            case "--admin-token": options.adminToken = value()
+            case "--enroll-token": options.enrollToken = value()
+            case "--pid": options.pid = number("--pid")
+            case "--agents": options.agents = number("--agents")
+            case "--jobs": options.jobs = number("--jobs")
+            case "--submitters": options.submitters = number("--submitters")
+            case "--latency-jobs": options.latencyJobs = number("--latency-jobs")
+            case "--latency-rate": options.latencyRate = number("--latency-rate")
+            case "--idle-agents": options.idleAgents = number("--idle-agents")
+            case "--idle-seconds": options.idleSeconds = number("--idle-seconds")
+            case "-h", "--help":
+                print("usage: coordinator-load --url URL --admin-token T --enroll-token T [--pid PID] [--agents N] [--jobs N] [--submitters N] [--latency-jobs N] [--latency-rate PER_S] [--idle-agents N] [--idle-seconds S]")
+                exit(0)
+            default: fail("unknown argument \(arguments[index])")
+            }
+            index += 1
+        }
+        guard !options.adminToken.isEmpty, !options.enrollToken.isEmpty else {
+            fail("--admin-token and --enroll-token are required (or FLATTEN_ADMIN_TOKEN / FLATTEN_ENROLL_TOKEN)")
+        }
+        guard let host = URL(string: options.url)?.host, ["127.0.0.1", "localhost", "::1"].contains(host) else {
+            fail("--url must be a loopback address (this tool only loads a local coordinator)")
+        }
+        return options
+    }
+}
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("coordinator-load: \(message)\n".utf8))
+    exit(2)
+}
+
+struct LoadError: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// A tiny typed client.
+struct API: Sendable {
+    let http: HTTPClient
+    let base: String
+
+    func send(_ method: HTTPMethod, _ path: String, token: String, body: (any Encodable & Sendable)? = nil,
+              timeout: TimeAmount = .seconds(60)) async throws -> (status: UInt, body: ByteBuffer) {
+        var request = HTTPClientRequest(url: base + path)
+        request.method = method
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: try JSONEncoder.flattenProtocol.encode(body)))
+        }
+        let response = try await http.execute(request, timeout: timeout)
+        return (response.status.code, try await response.body.collect(upTo: 8 << 20))
+    }
+
+    func decode<T: Decodable>(_ type: T.Type, _ buffer: ByteBuffer) throws -> T {
+        try JSONDecoder.flattenProtocol.decode(T.self, from: Data(buffer.readableBytesView))
+    }
+}
+
+struct Agent: Sendable {
+    let name: String
+    let token: String
+}
+
+/// Thread-safe bookkeeping shared by the tasks of one phase.
+actor Ledger {
+    var sentAt: [UUID: ContinuousClock.Instant] = [:]
+    var claimedAt: [UUID: ContinuousClock.Instant] = [:]
+    var completed = 0
+    var claims = 0
+    var errors = 0
+
+    func sent(_ ids: [UUID], at instant: ContinuousClock.Instant) { for id in ids { sentAt[id] = instant } }
+    func claimed(_ id: UUID, at instant: ContinuousClock.Instant) { claimedAt[id] = instant; claims += 1 }
+    var measurement: (Double, Int)?
+
+    func complete() { completed += 1 }
+    func measured(_ share: Double, errors: Int) { measurement = (share, errors) }
+    func error() { errors += 1 }
+
+    func latencies() -> [Duration] {
+        claimedAt.compactMap { id, claimed in sentAt[id].map { claimed - $0 } }.sorted()
+    }
+}
+
+func register(_ api: API, name: String, enrollToken: String) async throws -> Agent {
+    let registration = AgentRegistration(name: name, labels: ["load": "1"], engineVersion: "20.10.24", engineAPIVersion: "1.41")
+    let reply = try await api.send(.POST, APIPath.agentsRegister, token: enrollToken, body: registration)
+    guard reply.status == 201 else { throw LoadError(description: "register \(name): HTTP \(reply.status) \(String(buffer: reply.body))") }
+    return Agent(name: name, token: try api.decode(AgentRegistrationResponse.self, reply.body).agentToken)
+}
+
+/// One agent: claim (long poll), complete at once, until `stop()` says so.
+func runAgent(_ api: API, _ agent: Agent, ledger: Ledger, wait: Int, stop: @escaping @Sendable () async -> Bool) async {
+    let result = FlattenResult(originalImageId: "sha256:" + String(repeating: "a", count: 64),
+                               newImageId: "sha256:" + String(repeating: "b", count: 64),
+                               originalSize: 2000, originalLayerCount: 4, newSize: 1000, newLayerCount: 1,
+                               bytesSaved: 1000, strategy: .merge)
+    while await !stop() {
+        do {
+            let reply = try await api.send(.POST, APIPath.agentsClaim + "?wait=\(wait)", token: agent.token)
+            guard reply.status == 200 else {
+                if reply.status != 204 { await ledger.error() }
+                continue
+            }
+            let now = ContinuousClock.now
+            let claim = try api.decode(ClaimResponse.self, reply.body)
+            await ledger.claimed(claim.job.id, at: now)
+            let done = try await api.send(.POST, APIPath.jobComplete(claim.job.id), token: agent.token,
+                                          body: JobCompletion(leaseToken: claim.leaseToken, outcome: .succeeded(result)))
+            if done.status == 200 { await ledger.complete() } else { await ledger.error() }
+        } catch {
+            await ledger.error()
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+    }
+}
+
+func submit(_ api: API, _ submission: JobSubmission, token: String) async throws -> [UUID] {
+    let reply = try await api.send(.POST, APIPath.jobs, token: token, body: submission)
+    guard reply.status == 201 else { throw LoadError(description: "submit: HTTP \(reply.status) \(String(buffer: reply.body))") }
+    return try api.decode(SubmissionResponse.self, reply.body).jobs.map(\.id)
+}
+
+/// CPU seconds (user + system) the process has used, from /proc/PID/stat.
+func cpuSeconds(pid: Int32) -> Double? {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+          let close = stat.lastIndex(of: ")") else { return nil }
+    let fields = stat[stat.index(after: close)...].split(separator: " ")
+    // After the command name: state is field 3, utime 14 and stime 15 (1-based in proc(5)).
+    guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+    return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+}
+
+func percentile(_ sorted: [Duration], _ p: Double) -> Duration {
+    guard !sorted.isEmpty else { return .zero }
+    return sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)]
+}
+
+func ms(_ duration: Duration) -> String {
+    String(format: "%.2f ms", Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15)
+}
+
+enum CoordinatorLoad {
+    static func run(_ options: Options, _ api: API) async throws {
+        print("coordinator-load against \(options.url) (run \(options.runID))")
+        var registered: [Agent] = []
+        for index in 0..<options.agents {
+            registered.append(try await register(api, name: "load-\(options.runID)-\(index)", enrollToken: options.enrollToken))
+        }
+        let agents = registered
+
+        // 1. Sustained throughput.
+        let throughput = Ledger()
+        let target = options.jobs
+        let start = ContinuousClock.now
+        let timeLimit = ContinuousClock.now + .seconds(300)
+        await withTaskGroup(of: Void.self) { group in
+            for agent in agents {
+                group.addTask {
+                    await runAgent(api, agent, ledger: throughput, wait: 5) {
+                        await throughput.completed >= target || ContinuousClock.now > timeLimit
+                    }
+                }
+            }
+            let perSubmitter = (target / options.agents + options.submitters - 1) / options.submitters
+            for _ in 0..<options.submitters {
+                group.addTask {
+                    for _ in 0..<perSubmitter where ContinuousClock.now < timeLimit {
+                        let sent = ContinuousClock.now
+                        let submission = JobSubmission(image: try! ImageReference("registry.example/load:1"),
+                                                       target: .selector(["load": "1"]))
+                        do {
+                            await throughput.sent(try await submit(api, submission, token: options.adminToken), at: sent)
+                        } catch {
+                            await throughput.error()
+                        }
+                    }
+                }
+            }
+        }
+        let elapsed = ContinuousClock.now - start
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let completed = await throughput.completed
+        let claims = await throughput.claims
+        print(String(format: "throughput: %d jobs submitted→claimed→completed in %.2f s = %.0f jobs/s (%.0f claims/s) with %d agents, %d submitters; errors: %d",
+                     completed, seconds, Double(completed) / seconds, Double(claims) / seconds,
+                     options.agents, options.submitters, await throughput.errors))
+
+        // 2. Submit→claim latency with agents waiting.
+        let latency = Ledger()
+        let interval = Duration.seconds(1 / options.latencyRate)
+        let latencyTarget = options.latencyJobs
+        let latencyLimit = ContinuousClock.now + .seconds(300)
+        await withTaskGroup(of: Void.self) { group in
+            for agent in agents {
+                group.addTask {
+                    await runAgent(api, agent, ledger: latency, wait: 5) {
+                        await latency.completed >= latencyTarget || ContinuousClock.now > latencyLimit
+                    }
+                }
+            }
+            group.addTask {
+                var next = ContinuousClock.now + .milliseconds(500)
+                for index in 0..<latencyTarget where ContinuousClock.now < latencyLimit {
+                    try? await Task.sleep(until: next)
+                    next += interval
+                    let agent = agents[index % agents.count]
+                    let submission = JobSubmission(image: try! ImageReference("registry.example/load:2"), target: .host(agent.name))
+                    let sent = ContinuousClock.now
+                    do {
+                        await latency.sent(try await submit(api, submission, token: options.adminToken), at: sent)
+                    } catch {
+                        await latency.error()
+                    }
+                }
+            }
+        }
+        let latencies = await latency.latencies()
+        print("latency: submit→claim over \(latencies.count) jobs at \(Int(options.latencyRate))/s with \(options.agents) waiting agents: p50 \(ms(percentile(latencies, 0.5))), p99 \(ms(percentile(latencies, 0.99))), max \(ms(latencies.last ?? .zero)); errors: \(await latency.errors)")
+
+        // 3. Idle long polls.
+        guard let pid = options.pid else {
+            print("idle: skipped (pass --pid with the coordinator's process ID)")
+            return
+        }
+        var idleAgents: [Agent] = []
+        for chunk in stride(from: 0, to: options.idleAgents, by: 50) {
+            idleAgents += try await withThrowingTaskGroup(of: Agent.self) { group in
+                for index in chunk..<min(chunk + 50, options.idleAgents) {
+                    group.addTask { try await register(api, name: "idle-\(options.runID)-\(index)", enrollToken: options.enrollToken) }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+        }
+        let idle = idleAgents
+        let idleLedger = Ledger()
+        let idleEnd = ContinuousClock.now + .seconds(options.idleSeconds + 35)
+        await withTaskGroup(of: Void.self) { group in
+            for agent in idle {
+                group.addTask {
+                    await runAgent(api, agent, ledger: idleLedger, wait: 25) { ContinuousClock.now > idleEnd }
+                }
+            }
+            group.addTask {
+                // Let every poll connect and park, then measure.
+                try? await Task.sleep(for: .seconds(10))
+                guard let before = cpuSeconds(pid: pid) else { return }
+                let clockStart = ContinuousClock.now
+                try? await Task.sleep(for: .seconds(options.idleSeconds))
+                guard let after = cpuSeconds(pid: pid) else { return }
+                let wall = ContinuousClock.now - clockStart
+                let wallSeconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18
+                let errors = await idleLedger.errors
+                await idleLedger.measured((after - before) / wallSeconds, errors: errors)
+            }
+        }
+        if let (share, errors) = await idleLedger.measurement {
+            print(String(format: "idle: %d agents long-polling (wait=25) cost the coordinator %.2f%% of one core over %.0f s; errors: %d",
+                         idle.count, share * 100, options.idleSeconds, errors))
+        } else {
+            print("idle: could not read /proc/\(pid)/stat")
+        }
+    }
+}
+
+let options = Options.parse(CommandLine.arguments)
+var configuration = HTTPClient.Configuration()
+configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = options.idleAgents + options.agents + options.submitters + 64
+configuration.timeout.connect = .seconds(10)
+let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+do {
+    try await CoordinatorLoad.run(options, API(http: http, base: options.url))
+} catch {
+    try? await http.shutdown()
+    fail("\(error)")
+}
+try await http.shutdown()

@@ -1,1 +1,0 @@
-// AgentCore: filled by its issue.

@@ -1,0 +1,59 @@
+import FlattenProtocol
+
+/// What the tasks of one running job share: the latest progress (sent with each heartbeat)
+/// and the request to stop the flatten early, with its reason.
+final class JobControl: Sendable {
+    private let state: Locked<(progress: JobProgress, stop: StopReason?)>
+    private let stops: AsyncStream<Void>
+    private let stopContinuation: AsyncStream<Void>.Continuation
+
+    private let phaseChanges: AsyncStream<Void>
+    private let phaseContinuation: AsyncStream<Void>.Continuation
+
+    init(progress: JobProgress) {
+        state = Locked((progress, nil))
+        (stops, stopContinuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        (phaseChanges, phaseContinuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// The latest progress.
+    var progress: JobProgress { state.current.progress }
+
+    /// Why the flatten was asked to stop, if it was.
+    var stopReason: StopReason? { state.current.stop }
+
+    /// Records new progress; answers the phase when it differs from the previous one.
+    func update(_ progress: JobProgress) -> FlattenPhase? {
+        let changed = state.withLock { current in
+            let changed = current.progress.phase != progress.phase
+            current.progress = progress
+            return changed
+        }
+        guard changed else { return nil }
+        phaseContinuation.yield()
+        return progress.phase
+    }
+
+    /// Returns when the phase changes (or changed since the last call), or when the calling
+    /// task is cancelled. One caller at a time: the job's heartbeat loop.
+    func waitForPhaseChange() async {
+        for await _ in phaseChanges { return }
+    }
+
+    /// Asks the flatten to stop; the first reason wins. Answers whether this was the first.
+    @discardableResult
+    func stop(_ reason: StopReason) -> Bool {
+        let first = state.withLock { current in
+            guard current.stop == nil else { return false }
+            current.stop = reason
+            return true
+        }
+        if first { stopContinuation.yield() }
+        return first
+    }
+
+    /// Returns when a stop is asked for, or when the calling task is cancelled.
+    func waitForStop() async {
+        for await _ in stops { return }
+    }
+}

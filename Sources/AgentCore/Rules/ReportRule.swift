@@ -1,0 +1,59 @@
+import FlattenProtocol
+
+/// Which report an ended attempt gets, as a pure decision.
+///
+/// | ending | stop reason | report |
+/// | --- | --- | --- |
+/// | any | lease lost | none: the job is no longer this agent's |
+/// | flattened | other | complete with the result |
+/// | skipped | other | complete, skipped with the reason |
+/// | image not found | none | complete, skipped ("not on this host") |
+/// | failed | canceled by operator | fail, not retryable (the coordinator records `canceled`) |
+/// | failed | agent stopping | fail, retryable (another attempt will run it) |
+/// | failed | none | fail, retryable as the flatten said |
+public enum ReportRule {
+    /// The longest failure message sent; longer ones are cut (the coordinator limits bodies).
+    public static let maximumMessageLength = 4000
+
+    /// The report for `ending`, or nil when nothing must be reported.
+    ///
+    /// - Parameters:
+    ///   - stop: why the flatten was stopped early, if it was.
+    ///   - agentName: named in messages, so an operator sees which host said what.
+    public static func report(
+        for ending: FlattenEnding, stop: StopReason?, leaseToken: String, image: ImageReference, agentName: String
+    ) -> JobReport? {
+        if case .leaseLost = stop { return nil }
+        switch ending {
+        case .flattened(let result):
+            return .complete(JobCompletion(leaseToken: leaseToken, outcome: .succeeded(result)))
+        case .skipped(let reason):
+            return .complete(JobCompletion(leaseToken: leaseToken, outcome: .skipped(reason: reason)))
+        case .failed(let failure):
+            switch stop {
+            case .canceledByOperator:
+                return .fail(JobFailure(
+                    leaseToken: leaseToken,
+                    message: "canceled by an operator; \(agentName) stopped the flatten and removed what it had made",
+                    retryable: false))
+            case .agentStopping:
+                return .fail(JobFailure(
+                    leaseToken: leaseToken,
+                    message: "the agent \(agentName) was stopped before the flatten finished; what it had made was removed",
+                    retryable: true))
+            case .leaseLost:
+                return nil
+            case nil:
+                if failure.isImageNotFound {
+                    return .complete(JobCompletion(
+                        leaseToken: leaseToken,
+                        outcome: .skipped(reason: "not on \(agentName): \(failure.message)")))
+                }
+                return .fail(JobFailure(
+                    leaseToken: leaseToken,
+                    message: String(failure.message.prefix(maximumMessageLength)),
+                    retryable: failure.isRetryable || failure.isCanceled))
+            }
+        }
+    }
+}

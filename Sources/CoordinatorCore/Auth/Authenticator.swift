@@ -1,0 +1,132 @@
+import FlattenProtocol
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOConcurrencyHelpers
+
+/// Decides who a request comes from and whether that role may call the route.
+///
+/// - No or malformed `Authorization: Bearer` header, or an unknown token: 401.
+/// - A valid token of the wrong role (an agent submitting, an operator claiming): 403.
+///
+/// Admin and enrollment tokens come from the configuration and are compared (as SHA-256
+/// hashes, so every comparison has the same length) in constant time against all of them.
+/// Agent tokens are looked up by hash, then compared in constant time.
+public struct Authenticator: Sendable {
+    /// The header that carries the enrollment token when the bearer token is the agent's own
+    /// (re-registration).
+    public static let enrollmentTokenHeader = HTTPField.Name("X-Flatten-Enrollment-Token")!
+
+    let adminTokenHashes: [String]
+    let enrollmentTokenHashes: [String]
+    let agents: AgentStore
+    let cache: AgentTokenCache
+
+    public init(adminTokens: [String], enrollmentTokens: [String], agents: AgentStore) {
+        self.adminTokenHashes = adminTokens.map(SecretToken.hash(of:))
+        self.enrollmentTokenHashes = enrollmentTokens.map(SecretToken.hash(of:))
+        self.agents = agents
+        self.cache = AgentTokenCache()
+    }
+
+    /// The bearer token of `request`, or nil when there is no `Authorization` header.
+    ///
+    /// - Throws: 401 when the header is not `Bearer <token>`.
+    static func bearerToken(of request: Request) throws -> String? {
+        guard let header = request.headers[.authorization] else { return nil }
+        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+            throw APIError.unauthorized("the Authorization header must be \"Bearer <token>\"")
+        }
+        let token = parts[1].trimmingCharacters(in: .whitespaces)
+        guard !token.isEmpty else { throw APIError.unauthorized("the bearer token is empty") }
+        return token
+    }
+
+    /// Who sent `request`.
+    public func principal(of request: Request) async throws -> Principal {
+        guard let token = try Self.bearerToken(of: request) else {
+            throw APIError.unauthorized("missing bearer token (Authorization: Bearer <token>)")
+        }
+        let hash = SecretToken.hash(of: token)
+        if ConstantTime.matchesAny(hash, in: adminTokenHashes) {
+            return .operator
+        }
+        if let agent = try await agent(tokenHash: hash) {
+            return .agent(agent)
+        }
+        throw APIError.unauthorized("the bearer token is not a valid admin or agent token")
+    }
+
+    /// Passes for operators; 401 or 403 otherwise.
+    public func requireOperator(_ request: Request) async throws {
+        switch try await principal(of: request) {
+        case .operator: return
+        case .agent(let agent):
+            throw APIError.forbidden("agent \(String(reflecting: agent.name)) may not call \(request.method) \(request.uri.path): it needs an admin token")
+        }
+    }
+
+    /// The calling agent; 401 or 403 otherwise.
+    public func requireAgent(_ request: Request) async throws -> AuthenticatedAgent {
+        switch try await principal(of: request) {
+        case .agent(let agent): return agent
+        case .operator:
+            throw APIError.forbidden("an admin token may not call \(request.method) \(request.uri.path): it needs an agent token")
+        }
+    }
+
+    /// Checks the enrollment token: from `X-Flatten-Enrollment-Token`, or else the bearer token.
+    ///
+    /// - Returns: the bearer token when it is not the enrollment token (the agent's own token,
+    ///   for a re-registration).
+    public func requireEnrollment(_ request: Request) throws -> String? {
+        let bearer = try Self.bearerToken(of: request)
+        let enrollment: String
+        let agentToken: String?
+        if let header = request.headers[Self.enrollmentTokenHeader] {
+            enrollment = header
+            agentToken = bearer
+        } else if let bearer {
+            enrollment = bearer
+            agentToken = nil
+        } else {
+            throw APIError.unauthorized("missing enrollment token (Authorization: Bearer <enrollment token>, or the \(Self.enrollmentTokenHeader) header)")
+        }
+        guard !enrollmentTokenHashes.isEmpty else {
+            throw APIError.forbidden("agent enrollment is disabled: the coordinator has no enrollment token configured")
+        }
+        guard ConstantTime.matchesAny(SecretToken.hash(of: enrollment), in: enrollmentTokenHashes) else {
+            throw APIError.unauthorized("the enrollment token is not valid")
+        }
+        return agentToken
+    }
+
+    private func agent(tokenHash: String) async throws -> AuthenticatedAgent? {
+        if let cached = cache.agent(for: tokenHash) { return cached }
+        guard let agent = try await agents.agent(tokenHash: tokenHash) else { return nil }
+        cache.remember(agent, for: tokenHash)
+        return agent
+    }
+}
+
+/// Agents already verified by token hash, so the hot paths (claim, heartbeat, complete) skip a
+/// database round trip.
+///
+/// Safe to keep for the life of the process because a token never changes owner: tokens are
+/// random, an agent keeps its token when it re-registers, and agents are never renamed.
+final class AgentTokenCache: Sendable {
+    private static let capacity = 100_000
+    private let entries = NIOLockedValueBox<[String: AuthenticatedAgent]>([:])
+
+    func agent(for tokenHash: String) -> AuthenticatedAgent? {
+        entries.withLockedValue { $0[tokenHash] }
+    }
+
+    func remember(_ agent: AuthenticatedAgent, for tokenHash: String) {
+        entries.withLockedValue { entries in
+            if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
+            entries[tokenHash] = agent
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// CoordinatorCore: filled by its issue.

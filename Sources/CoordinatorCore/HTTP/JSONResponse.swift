@@ -1,0 +1,68 @@
+import FlattenProtocol
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// Builds JSON responses with the API's encoder.
+enum JSONResponse {
+    static func make(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
+        let data = try JSONEncoder.flattenProtocol.encode(value)
+        var fields = headers
+        fields[.contentType] = "application/json"
+        return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func error(_ error: APIError) -> Response {
+        // Encoding a struct of two strings cannot fail; fall back to a fixed body to be total.
+        let data = (try? JSONEncoder.flattenProtocol.encode(error.body))
+            ?? Data(#"{"error":{"code":"internal_error","message":"error body could not be encoded"}}"#.utf8)
+        var fields = error.headers
+        fields[.contentType] = "application/json"
+        return Response(status: error.status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func noContent() -> Response {
+        Response(status: .noContent)
+    }
+}
+
+extension Request {
+    /// Reads the body (at most `limit` bytes) and decodes it as `T` with the API's decoder.
+    ///
+    /// - Throws: ``APIError`` 413 when the body is larger than `limit`, 400 naming the field
+    ///   when it is not the JSON `T` expects (malformed, missing or unknown values).
+    func decodeJSON<T: Decodable>(_ type: T.Type, limit: Int) async throws -> T {
+        if let length = headers[.contentLength].flatMap({ Int($0) }), length > limit {
+            throw APIError.payloadTooLarge(limit: limit)
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await body.collect(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw APIError.payloadTooLarge(limit: limit)
+        }
+        guard buffer.readableBytes > 0 else {
+            throw APIError.invalidRequest("the request body is empty; expected a JSON object")
+        }
+        do {
+            return try JSONDecoder.flattenProtocol.decode(T.self, from: Data(buffer.readableBytesView))
+        } catch let error as DecodingError {
+            throw APIError.invalidRequest("invalid request body: \(error.readableDescription)")
+        } catch {
+            throw APIError.invalidRequest("invalid request body: \(error)")
+        }
+    }
+}
+
+extension Parameters {
+    /// The `{id}` capture as a UUID, or a 400 naming it.
+    func requireUUID(_ name: String = "id", what: String) throws -> UUID {
+        guard let text = get(name) else {
+            throw APIError.invalidRequest("missing \(what) ID in the path")
+        }
+        guard let id = UUID(uuidString: text) else {
+            throw APIError.invalidRequest("invalid \(what) ID \(String(reflecting: text)) in the path; expected a UUID")
+        }
+        return id
+    }
+}

@@ -1,0 +1,144 @@
+import FlattenProtocol
+import Foundation
+import Hummingbird
+
+/// Agents' routes: register, claim (long poll), and the leased reports on a job; plus the
+/// operators' agent list.
+struct AgentRoutes<Context: RequestContext>: Sendable {
+    let jobs: JobStore
+    let agents: AgentStore
+    let auth: Authenticator
+    let waiters: ClaimWaiters
+    let metrics: CoordinatorMetrics
+    let configuration: CoordinatorConfiguration
+
+    func register(on router: Router<Context>) {
+        router.get(RouterPath(APIPath.agents)) { request, _ in try await list(request) }
+        router.post(RouterPath(APIPath.agentsRegister)) { request, _ in try await registerAgent(request) }
+        router.post(RouterPath(APIPath.agentsClaim)) { request, _ in try await claim(request) }
+        router.post(RouterPath(APIPath.jobHeartbeatTemplate)) { request, context in try await heartbeat(request, context) }
+        router.post(RouterPath(APIPath.jobCompleteTemplate)) { request, context in try await complete(request, context) }
+        router.post(RouterPath(APIPath.jobFailTemplate)) { request, context in try await fail(request, context) }
+    }
+
+    /// `GET /v1/agents` (operators).
+    func list(_ request: Request) async throws -> Response {
+        try await auth.requireOperator(request)
+        let list = try await agents.agents(onlineWithin: configuration.leaseDuration)
+        return try JSONResponse.make(AgentList(agents: list))
+    }
+
+    /// `POST /v1/agents/register`: 201 with a new agent's ID and token; 200 (same ID, same
+    /// token) when an agent re-registers its name with its own token; 409 when the name is
+    /// another agent's; 426 for a protocol version this coordinator does not speak.
+    func registerAgent(_ request: Request) async throws -> Response {
+        let presentedAgentToken = try auth.requireEnrollment(request)
+        let registration = try await request.decodeJSON(AgentRegistration.self, limit: configuration.maxBodySize)
+        guard FlattenProtocolVersion.isSupported(registration.protocolVersion) else {
+            let supported = FlattenProtocolVersion.supported
+            let speaks = supported.lowerBound == supported.upperBound ? "\(supported.lowerBound)" : "\(supported.lowerBound) to \(supported.upperBound)"
+            throw APIError(.upgradeRequired, .unsupportedProtocolVersion,
+                           "the agent speaks protocol version \(registration.protocolVersion) (protocolVersion); this coordinator speaks version \(speaks)")
+        }
+        let newToken = SecretToken.generate()
+        let registered: (id: UUID, created: Bool)
+        do {
+            registered = try await agents.register(
+                registration,
+                presentedTokenHash: presentedAgentToken.map(SecretToken.hash(of:)),
+                newTokenHash: SecretToken.hash(of: newToken))
+        } catch let refusal as RegistrationRefusal {
+            throw APIError(.conflict, .conflict, refusal.description)
+        }
+        // A re-registration keeps the agent's token (it proved it holds it), so a lost answer
+        // never locks the agent out.
+        let token = registered.created ? newToken : (presentedAgentToken ?? newToken)
+        return try JSONResponse.make(
+            AgentRegistrationResponse(agentId: registered.id, agentToken: token),
+            status: registered.created ? .created : .ok)
+    }
+
+    /// `POST /v1/agents/claim?wait=SECONDS`: 200 with a job under a new lease, or 204 when none
+    /// came within the wait (at most ``CoordinatorConfiguration/maxClaimWait``; 0 when absent).
+    func claim(_ request: Request) async throws -> Response {
+        let agent = try await auth.requireAgent(request)
+        let wait = try claimWait(request)
+        let start = ContinuousClock.now
+        let deadline = start + wait
+        while true {
+            let ticket = waiters.ticket(for: agent.id)
+            let leaseToken = SecretToken.generate()
+            if let claimed = try await jobs.claim(
+                agent: agent.id, leaseTokenHash: SecretToken.hash(of: leaseToken),
+                leaseDuration: configuration.leaseDuration)
+            {
+                metrics.recordClaim(handedOutJob: true, wait: ContinuousClock.now - start)
+                return try JSONResponse.make(ClaimResponse(
+                    job: claimed.job, leaseToken: leaseToken, leaseExpiresAt: claimed.leaseExpiresAt))
+            }
+            let remaining = deadline - ContinuousClock.now
+            guard remaining > .zero else { break }
+            let reason = await waiters.wait(for: agent.id, after: ticket, timeout: remaining)
+            guard reason == .woken else { break }
+        }
+        metrics.recordClaim(handedOutJob: false, wait: ContinuousClock.now - start)
+        return JSONResponse.noContent()
+    }
+
+    private func claimWait(_ request: Request) throws -> Duration {
+        guard let text = request.uri.queryParameters["wait"] else { return .zero }
+        guard let seconds = Double(text), seconds.isFinite, seconds >= 0 else {
+            throw APIError.invalidRequest("invalid query parameter wait \(String(reflecting: String(text))); expected seconds from 0 to \(configuration.maxClaimWait.seconds)")
+        }
+        return .milliseconds(Int64(min(seconds, configuration.maxClaimWait.seconds) * 1000))
+    }
+
+    /// `POST /v1/jobs/{id}/heartbeat`: 200 with the new expiry and whether cancel was requested.
+    func heartbeat(_ request: Request, _ context: Context) async throws -> Response {
+        let agent = try await auth.requireAgent(request)
+        let id = try context.parameters.requireUUID(what: "job")
+        let heartbeat = try await request.decodeJSON(Heartbeat.self, limit: configuration.maxBodySize)
+        let outcome = try await jobs.heartbeat(
+            job: id, agent: agent.id, leaseTokenHash: SecretToken.hash(of: heartbeat.leaseToken),
+            progress: heartbeat.progress, leaseDuration: configuration.leaseDuration)
+        return try respond(outcome, job: id)
+    }
+
+    /// `POST /v1/jobs/{id}/complete`: 200 with the finished job (also for a repeated delivery).
+    func complete(_ request: Request, _ context: Context) async throws -> Response {
+        let agent = try await auth.requireAgent(request)
+        let id = try context.parameters.requireUUID(what: "job")
+        let completion = try await request.decodeJSON(JobCompletion.self, limit: configuration.maxBodySize)
+        let outcome = try await jobs.complete(
+            job: id, agent: agent.id, leaseTokenHash: SecretToken.hash(of: completion.leaseToken),
+            outcome: completion.outcome)
+        return try respond(outcome, job: id)
+    }
+
+    /// `POST /v1/jobs/{id}/fail`: 200 with the job, now queued (retry), failed or canceled.
+    func fail(_ request: Request, _ context: Context) async throws -> Response {
+        let agent = try await auth.requireAgent(request)
+        let id = try context.parameters.requireUUID(what: "job")
+        let failure = try await request.decodeJSON(JobFailure.self, limit: configuration.maxBodySize)
+        let outcome = try await jobs.fail(
+            job: id, agent: agent.id, leaseTokenHash: SecretToken.hash(of: failure.leaseToken),
+            message: failure.message, retryable: failure.retryable, backoff: configuration.retryBackoff)
+        return try respond(outcome, job: id)
+    }
+
+    private func respond<Value: Encodable>(_ outcome: LeasedOutcome<Value>, job id: UUID) throws -> Response {
+        switch outcome {
+        case .applied(let value):
+            return try JSONResponse.make(value)
+        case .repeated(let job):
+            return try JSONResponse.make(job)
+        case .noSuchJob:
+            throw APIError.notFound("no job \(id.lowercased)")
+        case .notYourJob:
+            throw APIError.forbidden("job \(id.lowercased) is bound to another agent")
+        case .staleLease(let job):
+            throw APIError(.conflict, .staleLease,
+                           "the lease token is not the live lease of job \(id.lowercased) (the job is \(job.state.rawValue), attempt \(job.attempt)); the lease expired, was superseded or is wrong: abandon the work")
+        }
+    }
+}

@@ -1,0 +1,94 @@
+/// The coordinator's schema, as the list of migrations that builds it.
+///
+/// Every fact of the coordinator lives here, so any number of coordinator processes can serve
+/// one database. JSON columns hold the API's own JSON (``FlattenProtocol`` encoding) so that
+/// what an agent sent is what an operator reads back.
+public enum Migrations {
+    /// Every migration this build knows, in version order.
+    public static let all: [Migration] = [
+        Migration(version: 1, name: "initial schema", sql: initialSchema),
+    ]
+
+    /// The version a database must have reached for this build to serve it.
+    public static var latestVersion: Int { all.map(\.version).max() ?? 0 }
+
+    static let initialSchema = """
+        CREATE TABLE agents (
+            id                 uuid PRIMARY KEY,
+            name               text NOT NULL UNIQUE,
+            labels             jsonb NOT NULL DEFAULT '{}'::jsonb,
+            engine_version     text NOT NULL,
+            engine_api_version text NOT NULL,
+            protocol_version   integer NOT NULL,
+            capacity           integer NOT NULL CHECK (capacity >= 1),
+            -- SHA-256 of the agent's bearer token, lowercase hex; the token itself is never stored.
+            token_hash         text NOT NULL UNIQUE,
+            registered_at      timestamptz NOT NULL DEFAULT now(),
+            last_seen_at       timestamptz NOT NULL DEFAULT now()
+        );
+        CREATE INDEX agents_labels ON agents USING gin (labels jsonb_path_ops);
+
+        CREATE TABLE batches (
+            id              uuid PRIMARY KEY,
+            image           text NOT NULL,
+            target          jsonb NOT NULL,
+            -- A client's key for a retried submission: one batch per key, race-safe by this
+            -- constraint rather than by a read before the write.
+            idempotency_key text UNIQUE,
+            -- The submission as received, to tell a retry from a different use of the same key.
+            submission      jsonb NOT NULL,
+            created_at      timestamptz NOT NULL DEFAULT now()
+        );
+        CREATE INDEX batches_created ON batches (created_at);
+
+        CREATE TABLE jobs (
+            id               uuid PRIMARY KEY,
+            batch_id         uuid NOT NULL REFERENCES batches (id) ON DELETE CASCADE,
+            agent_id         uuid NOT NULL REFERENCES agents (id),
+            image            text NOT NULL,
+            options          jsonb NOT NULL,
+            state            text NOT NULL CHECK (state IN ('queued', 'running', 'succeeded', 'failed', 'skipped', 'canceled')),
+            priority         integer NOT NULL DEFAULT 0,
+            attempt          integer NOT NULL DEFAULT 0,
+            max_attempts     integer NOT NULL CHECK (max_attempts >= 1),
+            -- A requeued job waits for its backoff before it can be claimed again.
+            not_before       timestamptz NOT NULL DEFAULT now(),
+            -- SHA-256 (hex) of the current or last lease token. Kept after the agent reports,
+            -- so a repeated delivery of the same result is recognised; cleared when a lease
+            -- expires, so a late report of an expired lease is refused.
+            lease_token_hash text,
+            lease_expires_at timestamptz,
+            cancel_requested boolean NOT NULL DEFAULT false,
+            progress         jsonb,
+            result           jsonb,
+            error            jsonb,
+            skip_reason      text,
+            bytes_saved      bigint,
+            created_at       timestamptz NOT NULL DEFAULT now(),
+            started_at       timestamptz,
+            finished_at      timestamptz,
+            updated_at       timestamptz NOT NULL DEFAULT now(),
+            CHECK ((state = 'running') = (lease_expires_at IS NOT NULL))
+        );
+        -- The claim: the best queued job of one agent.
+        CREATE INDEX jobs_claimable ON jobs (agent_id, priority DESC, created_at, id) WHERE state = 'queued';
+        -- The reaper: running jobs by lease expiry.
+        CREATE INDEX jobs_leases ON jobs (lease_expires_at) WHERE state = 'running';
+        -- Listing, newest first, with keyset pagination.
+        CREATE INDEX jobs_newest ON jobs (created_at DESC, id DESC);
+        CREATE INDEX jobs_batch ON jobs (batch_id);
+        CREATE INDEX jobs_agent ON jobs (agent_id, created_at DESC);
+        -- Retention: finished jobs by age.
+        CREATE INDEX jobs_finished ON jobs (finished_at) WHERE finished_at IS NOT NULL;
+
+        CREATE TABLE job_events (
+            id       bigserial PRIMARY KEY,
+            job_id   uuid NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+            at       timestamptz NOT NULL DEFAULT now(),
+            kind     text NOT NULL,
+            attempt  integer NOT NULL,
+            detail   text
+        );
+        CREATE INDEX job_events_job ON job_events (job_id, id);
+        """
+}

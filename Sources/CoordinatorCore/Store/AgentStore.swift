@@ -1,0 +1,113 @@
+import FlattenProtocol
+import Foundation
+import PostgresClient
+
+/// Every SQL statement about agents.
+public struct AgentStore: Sendable {
+    let client: PostgresClient
+
+    public init(client: PostgresClient) {
+        self.client = client
+    }
+
+    /// Registers a new agent under `registration.name`, or updates the agent of that name when
+    /// `presentedTokenHash` is the hash of its token.
+    ///
+    /// - Parameters:
+    ///   - presentedTokenHash: the hash of the agent token the caller presented, if any.
+    ///   - newTokenHash: the hash to store for a new agent (its token is returned to it once).
+    /// - Returns: the agent's ID and whether it was created.
+    /// - Throws: ``RegistrationRefusal/nameTaken(_:)`` when the name belongs to an agent whose
+    ///   token was not presented.
+    public func register(
+        _ registration: AgentRegistration, presentedTokenHash: String?, newTokenHash: String
+    ) async throws -> (id: UUID, created: Bool) {
+        let labelsJSON = try JSONColumn.encode(registration.labels)
+        let newID = UUID()
+        return try await client.withTransaction { connection in
+            let inserted = try await connection.query("""
+                INSERT INTO agents (id, name, labels, engine_version, engine_api_version, protocol_version, capacity, token_hash)
+                VALUES (\(newID), \(registration.name), \(labelsJSON)::jsonb, \(registration.engineVersion),
+                        \(registration.engineAPIVersion), \(registration.protocolVersion), \(registration.capacity), \(newTokenHash))
+                ON CONFLICT (name) DO NOTHING
+                RETURNING id
+                """)
+            if inserted.first != nil {
+                return (newID, true)
+            }
+            let existing = try await connection.query(
+                "SELECT id, token_hash FROM agents WHERE name = \(registration.name) FOR UPDATE")
+            guard let row = existing.first else {
+                throw StoreError(description: "agent \(registration.name) vanished during registration")
+            }
+            let storedHash = try row.decode(String.self, column: "token_hash")
+            guard let presentedTokenHash, ConstantTime.equals(storedHash, presentedTokenHash) else {
+                throw RegistrationRefusal.nameTaken(registration.name)
+            }
+            let id = try row.decode(UUID.self, column: "id")
+            try await connection.query("""
+                UPDATE agents
+                SET labels = \(labelsJSON)::jsonb, engine_version = \(registration.engineVersion),
+                    engine_api_version = \(registration.engineAPIVersion),
+                    protocol_version = \(registration.protocolVersion), capacity = \(registration.capacity),
+                    registered_at = now(), last_seen_at = now()
+                WHERE id = \(id)
+                """)
+            return (id, false)
+        }
+    }
+
+    /// The agent whose token hashes to `tokenHash`, or nil.
+    public func agent(tokenHash: String) async throws -> AuthenticatedAgent? {
+        let rows = try await client.query("SELECT id, name, token_hash FROM agents WHERE token_hash = \(tokenHash)")
+        guard let row = rows.first else { return nil }
+        // The index lookup already matched; comparing again in constant time keeps the final
+        // decision free of data-dependent timing whatever the index does.
+        guard ConstantTime.equals(try row.decode(String.self, column: "token_hash"), tokenHash) else { return nil }
+        return AuthenticatedAgent(id: try row.decode(UUID.self, column: "id"), name: try row.decode(String.self, column: "name"))
+    }
+
+    /// Every agent by name, online when seen within `onlineWithin`.
+    public func agents(onlineWithin: Duration) async throws -> [AgentInfo] {
+        let rows = try await client.query("""
+            SELECT a.id, a.name, a.labels, a.engine_version, a.engine_api_version, a.capacity,
+                   a.last_seen_at, a.registered_at,
+                   a.last_seen_at > now() - \(onlineWithin.seconds) * interval '1 second' AS online,
+                   (SELECT count(*) FROM jobs j WHERE j.agent_id = a.id AND j.state = 'running') AS running_jobs
+            FROM agents a
+            ORDER BY a.name
+            """)
+        return try rows.map { row in
+            AgentInfo(
+                id: try row.decode(UUID.self, column: "id"),
+                name: try row.decode(String.self, column: "name"),
+                labels: try JSONColumn.decode([String: String].self, column: "labels", of: row) ?? [:],
+                engineVersion: try row.decode(String.self, column: "engine_version"),
+                engineAPIVersion: try row.decode(String.self, column: "engine_api_version"),
+                capacity: try row.decode(Int.self, column: "capacity"),
+                lastSeenAt: try row.decode(Date.self, column: "last_seen_at"),
+                registeredAt: try row.decode(Date.self, column: "registered_at"),
+                state: try row.decode(Bool.self, column: "online") ? .online : .offline,
+                runningJobs: try row.decode(Int.self, column: "running_jobs"))
+        }
+    }
+}
+
+/// An agent identified by its token.
+public struct AuthenticatedAgent: Sendable, Hashable {
+    public var id: UUID
+    public var name: String
+}
+
+/// Why a registration was refused.
+public enum RegistrationRefusal: Error, Sendable, CustomStringConvertible {
+    /// Another agent holds the name and its token was not presented.
+    case nameTaken(String)
+
+    public var description: String {
+        switch self {
+        case .nameTaken(let name):
+            "the agent name \(String(reflecting: name)) is registered to another agent; re-registering it needs that agent's token as the bearer token (name)"
+        }
+    }
+}

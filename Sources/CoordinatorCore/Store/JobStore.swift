@@ -1,0 +1,491 @@
+import FlattenProtocol
+import Foundation
+import Logging
+import PostgresClient
+
+/// Every SQL statement about jobs and batches, one method per statement (or transaction).
+///
+/// State changes are single statements guarded on the job's state (and, for agents, on the
+/// lease), so two coordinators, or an agent and the reaper, can race without either
+/// overwriting the other: the loser's statement matches no row and is told why by a second,
+/// read-only query. The transitions follow ``JobRules``; each statement says which rule it
+/// mirrors.
+public struct JobStore: Sendable {
+    /// The `NOTIFY` channel a submission signals on; the payload is
+    /// `"<agent id> <coordinator instance id>"`.
+    public static let queuedChannel = "flatten_job_queued"
+
+    let client: PostgresClient
+
+    public init(client: PostgresClient) {
+        self.client = client
+    }
+
+    // MARK: Submitting
+
+    /// Queues one job per target agent under a new batch, in one transaction, and notifies
+    /// (at commit) every coordinator that those agents have work.
+    ///
+    /// With an idempotency key already used by an identical submission, returns that batch
+    /// (`created == false`) instead; the unique constraint on the key makes this safe when the
+    /// same submission races itself.
+    ///
+    /// - Parameters:
+    ///   - onlineWithin: how recently an agent must have been seen to count as live for a fleet
+    ///     target (`selector` or `all`); a `host` target names its agent whatever its state.
+    ///   - instance: this coordinator's ID, put in the notification so it can ignore its own.
+    /// - Throws: ``SubmissionRefusal`` when no agent matches or the key was used for a
+    ///   different submission.
+    public func submit(
+        _ submission: JobSubmission, onlineWithin: Duration, instance: UUID
+    ) async throws -> SubmissionOutcome {
+        let submissionJSON = try JSONColumn.encode(submission)
+        let optionsJSON = try JSONColumn.encode(submission.options)
+        let targetJSON = try JSONColumn.encode(submission.target)
+        let image = submission.image.description
+        let batchID = UUID()
+
+        var host: String?
+        var selectorJSON: String?
+        var fleet = false
+        switch submission.target {
+        case .host(let name): host = name
+        case .selector(let labels): selectorJSON = try JSONColumn.encode(labels); fleet = true
+        case .all: fleet = true
+        }
+        let onlineSeconds = onlineWithin.seconds
+
+        return try await client.withTransaction { connection in
+            let inserted = try await connection.query("""
+                INSERT INTO batches (id, image, target, idempotency_key, submission)
+                VALUES (\(batchID), \(image), \(targetJSON)::jsonb, \(submission.idempotencyKey), \(submissionJSON)::jsonb)
+                ON CONFLICT (idempotency_key) DO NOTHING
+                RETURNING id
+                """)
+            if inserted.isEmpty, let key = submission.idempotencyKey {
+                // The key's batch committed before us (ON CONFLICT waited for it if it was in
+                // flight); this statement's fresh snapshot sees it.
+                let existing = try await connection.query("""
+                    SELECT id, submission = \(submissionJSON)::jsonb AS same
+                    FROM batches WHERE idempotency_key = \(key)
+                    """)
+                guard let row = existing.first else {
+                    throw StoreError(description: "batch for idempotency key \(key) vanished during submission")
+                }
+                guard try row.decode(Bool.self, column: "same") else {
+                    throw SubmissionRefusal.idempotencyKeyReused(key)
+                }
+                let id = try row.decode(UUID.self, column: "id")
+                guard let response = try await Self.batch(id, on: connection) else {
+                    throw StoreError(description: "batch \(id) for idempotency key \(key) has no row")
+                }
+                return SubmissionOutcome(response: response, created: false)
+            }
+
+            let rows = try await connection.query("""
+                WITH inserted AS (
+                    INSERT INTO jobs (id, batch_id, agent_id, image, options, state, priority, max_attempts)
+                    SELECT gen_random_uuid(), \(batchID), a.id, \(image), \(optionsJSON)::jsonb, 'queued',
+                           \(submission.priority), \(submission.maxAttempts)
+                    FROM agents a
+                    WHERE (\(host)::text IS NULL OR a.name = \(host))
+                      AND (\(selectorJSON)::jsonb IS NULL OR a.labels @> \(selectorJSON)::jsonb)
+                      AND (NOT \(fleet) OR a.last_seen_at > now() - \(onlineSeconds) * interval '1 second')
+                    RETURNING *
+                ), events AS (
+                    INSERT INTO job_events (job_id, kind, attempt) SELECT id, 'queued', 0 FROM inserted
+                )
+                SELECT \(unescaped: Job.columns), a.name AS agent_name,
+                       pg_notify(\(Self.queuedChannel), j.agent_id::text || ' ' || \(instance.lowercased)) AS notified
+                FROM inserted j JOIN agents a ON a.id = j.agent_id
+                ORDER BY a.name
+                """)
+            guard !rows.isEmpty else {
+                throw SubmissionRefusal.noMatchingAgents(submission.target)
+            }
+            let jobs = try rows.map(Job.init(row:))
+            let batch = BatchSummary(jobs: jobs, id: batchID, image: submission.image, createdAt: jobs[0].createdAt)
+            return SubmissionOutcome(response: SubmissionResponse(batch: batch, jobs: jobs), created: true)
+        }
+    }
+
+    // MARK: Reading
+
+    /// One job, or nil.
+    public func job(_ id: UUID) async throws -> Job? {
+        let rows = try await client.query("""
+            SELECT \(unescaped: Job.columns), a.name AS agent_name
+            FROM jobs j JOIN agents a ON a.id = j.agent_id
+            WHERE j.id = \(id)
+            """)
+        return try rows.first.map(Job.init(row:))
+    }
+
+    /// A page of jobs matching `filter`, newest first, after `cursor`.
+    public func jobs(matching filter: JobFilter, after cursor: JobCursor?, limit: Int) async throws -> JobList {
+        let rows = try await client.query("""
+            SELECT \(unescaped: Job.columns), a.name AS agent_name,
+                   (extract(epoch FROM j.created_at) * 1000000)::bigint AS created_us
+            FROM jobs j JOIN agents a ON a.id = j.agent_id
+            WHERE (\(filter.state?.rawValue)::text IS NULL OR j.state = \(filter.state?.rawValue))
+              AND (\(filter.agentName)::text IS NULL OR a.name = \(filter.agentName))
+              AND (\(filter.batchID)::uuid IS NULL OR j.batch_id = \(filter.batchID))
+              AND (\(filter.image?.description)::text IS NULL OR j.image = \(filter.image?.description))
+              AND (\(cursor?.createdAtMicroseconds)::bigint IS NULL
+                   OR (j.created_at, j.id) < (to_timestamp(0) + \(cursor?.createdAtMicroseconds) * interval '1 microsecond', \(cursor?.id)::uuid))
+            ORDER BY j.created_at DESC, j.id DESC
+            LIMIT \(limit + 1)
+            """)
+        let jobs = try rows.prefix(limit).map(Job.init(row:))
+        var next: String?
+        if rows.count > limit, let last = rows.prefix(limit).last {
+            next = JobCursor(
+                createdAtMicroseconds: try last.decode(Int64.self, column: "created_us"),
+                id: try last.decode(UUID.self, column: "id")
+            ).encoded
+        }
+        return JobList(jobs: jobs, nextCursor: next)
+    }
+
+    /// A batch with its counts and jobs (by agent name), or nil.
+    public func batch(_ id: UUID) async throws -> SubmissionResponse? {
+        try await client.withConnection { try await Self.batch(id, on: $0) }
+    }
+
+    static func batch(_ id: UUID, on connection: PostgresConnection) async throws -> SubmissionResponse? {
+        let batchRows = try await connection.query("SELECT image, created_at FROM batches WHERE id = \(id)")
+        guard let batchRow = batchRows.first else { return nil }
+        let imageText = try batchRow.decode(String.self, column: "image")
+        let image: ImageReference
+        do {
+            image = try ImageReference(imageText)
+        } catch {
+            throw StoreError.corruptColumn("batches.image", "holds an invalid image reference: \(error)")
+        }
+        let rows = try await connection.query("""
+            SELECT \(unescaped: Job.columns), a.name AS agent_name
+            FROM jobs j JOIN agents a ON a.id = j.agent_id
+            WHERE j.batch_id = \(id)
+            ORDER BY a.name, j.id
+            """)
+        let jobs = try rows.map(Job.init(row:))
+        let batch = BatchSummary(jobs: jobs, id: id, image: image, createdAt: try batchRow.decode(Date.self, column: "created_at"))
+        return SubmissionResponse(batch: batch, jobs: jobs)
+    }
+
+    /// How many jobs are in each state (for the metrics gauge).
+    public func countsByState() async throws -> [JobState: Int] {
+        let rows = try await client.query("SELECT state, count(*) AS n FROM jobs GROUP BY state")
+        var counts: [JobState: Int] = [:]
+        for row in rows {
+            if let state = JobState(rawValue: try row.decode(String.self, column: "state")) {
+                counts[state] = try row.decode(Int.self, column: "n")
+            }
+        }
+        return counts
+    }
+
+    // MARK: Operators
+
+    /// Cancels a job, following ``JobRules/cancelDecision(for:)``: a queued job is canceled at
+    /// once, a running one is flagged for its agent; a finished one is left alone.
+    public func cancel(_ id: UUID) async throws -> CancelOutcome {
+        let rows = try await client.query("""
+            WITH target AS (
+                SELECT id, state AS old_state FROM jobs
+                WHERE id = \(id) AND state IN ('queued', 'running')
+                FOR UPDATE
+            ), changed AS (
+                UPDATE jobs j
+                SET state = CASE WHEN t.old_state = 'queued' THEN 'canceled' ELSE j.state END,
+                    finished_at = CASE WHEN t.old_state = 'queued' THEN now() ELSE j.finished_at END,
+                    cancel_requested = true,
+                    updated_at = now()
+                FROM target t, agents a
+                WHERE j.id = t.id AND a.id = j.agent_id
+                RETURNING \(unescaped: Job.columns), a.name AS agent_name
+            ), events AS (
+                INSERT INTO job_events (job_id, kind, attempt)
+                SELECT id, CASE WHEN state = 'canceled' THEN 'canceled' ELSE 'cancel_requested' END, attempt FROM changed
+            )
+            SELECT * FROM changed
+            """)
+        if let row = rows.first {
+            return .changed(try Job(row: row))
+        }
+        guard let job = try await job(id) else { return .notFound }
+        return .refused(job.state)
+    }
+
+    // MARK: Agents' leases
+
+    /// Claims the best claimable job of `agent` (highest priority, then oldest; backoff
+    /// respected) under a new lease, and marks the agent seen. One statement, so concurrent
+    /// claimers never get the same job (`FOR UPDATE SKIP LOCKED`).
+    ///
+    /// - Returns: the job (now `running`, attempt counted) and the lease's expiry, or nil.
+    public func claim(agent: UUID, leaseTokenHash: String, leaseDuration: Duration) async throws -> (job: Job, leaseExpiresAt: Date)? {
+        let rows = try await client.query("""
+            WITH picked AS (
+                SELECT id FROM jobs
+                WHERE agent_id = \(agent) AND state = 'queued' AND not_before <= now()
+                ORDER BY priority DESC, created_at, id
+                LIMIT 1
+                FOR UPDATE SKIP LOCKED
+            ), claimed AS (
+                UPDATE jobs j
+                SET state = 'running', attempt = j.attempt + 1, lease_token_hash = \(leaseTokenHash),
+                    lease_expires_at = now() + \(leaseDuration.seconds) * interval '1 second',
+                    started_at = now(), updated_at = now(), progress = NULL
+                FROM picked
+                WHERE j.id = picked.id
+                RETURNING j.*
+            ), seen AS (
+                UPDATE agents SET last_seen_at = now()
+                WHERE id = \(agent) AND last_seen_at < now() - interval '1 second'
+            ), events AS (
+                INSERT INTO job_events (job_id, kind, attempt) SELECT id, 'claimed', attempt FROM claimed
+            )
+            SELECT \(unescaped: Job.columns), a.name AS agent_name
+            FROM claimed j JOIN agents a ON a.id = j.agent_id
+            """)
+        guard let row = rows.first else { return nil }
+        return (try Job(row: row), try row.decode(Date.self, column: "lease_expires_at"))
+    }
+
+    /// Renews the lease of a running job and stores its progress.
+    public func heartbeat(
+        job id: UUID, agent: UUID, leaseTokenHash: String, progress: JobProgress, leaseDuration: Duration
+    ) async throws -> LeasedOutcome<HeartbeatResponse> {
+        let progressJSON = try JSONColumn.encode(progress)
+        let rows = try await client.query("""
+            WITH beat AS (
+                UPDATE jobs
+                SET lease_expires_at = now() + \(leaseDuration.seconds) * interval '1 second',
+                    progress = \(progressJSON)::jsonb, updated_at = now()
+                WHERE id = \(id) AND agent_id = \(agent) AND state = 'running'
+                  AND lease_token_hash = \(leaseTokenHash) AND lease_expires_at > now()
+                RETURNING cancel_requested, lease_expires_at
+            ), seen AS (
+                UPDATE agents SET last_seen_at = now()
+                WHERE id = \(agent) AND last_seen_at < now() - interval '1 second'
+            )
+            SELECT * FROM beat
+            """)
+        if let row = rows.first {
+            return .applied(HeartbeatResponse(
+                cancelRequested: try row.decode(Bool.self, column: "cancel_requested"),
+                leaseExpiresAt: try row.decode(Date.self, column: "lease_expires_at")))
+        }
+        return try await diagnose(job: id, agent: agent, leaseTokenHash: leaseTokenHash, repeatableStates: [])
+    }
+
+    /// Stores a running job's outcome, following ``JobRules/stateAfterCompletion(_:)``.
+    ///
+    /// A repeat of a delivery that was already stored (same lease, job already succeeded or
+    /// skipped) returns the stored job as ``LeasedOutcome/repeated(_:)``.
+    public func complete(
+        job id: UUID, agent: UUID, leaseTokenHash: String, outcome: JobCompletion.Outcome
+    ) async throws -> LeasedOutcome<Job> {
+        let state = JobRules.stateAfterCompletion(outcome)
+        var resultJSON: String?
+        var skipReason: String?
+        var bytesSaved: Int64?
+        switch outcome {
+        case .succeeded(let result):
+            resultJSON = try JSONColumn.encode(result)
+            bytesSaved = result.bytesSaved
+        case .skipped(let reason):
+            skipReason = reason
+        }
+        let rows = try await client.query("""
+            WITH done AS (
+                UPDATE jobs j
+                SET state = \(state.rawValue), result = \(resultJSON)::jsonb, skip_reason = \(skipReason),
+                    bytes_saved = \(bytesSaved), error = NULL, lease_expires_at = NULL,
+                    finished_at = now(), updated_at = now()
+                FROM agents a
+                WHERE j.id = \(id) AND a.id = j.agent_id AND j.agent_id = \(agent) AND j.state = 'running'
+                  AND j.lease_token_hash = \(leaseTokenHash) AND j.lease_expires_at > now()
+                RETURNING \(unescaped: Job.columns), a.name AS agent_name
+            ), events AS (
+                INSERT INTO job_events (job_id, kind, attempt, detail) SELECT id, state, attempt, skip_reason FROM done
+            ), seen AS (
+                UPDATE agents SET last_seen_at = now()
+                WHERE id = \(agent) AND last_seen_at < now() - interval '1 second'
+            )
+            SELECT * FROM done
+            """)
+        if let row = rows.first {
+            return .applied(try Job(row: row))
+        }
+        return try await diagnose(job: id, agent: agent, leaseTokenHash: leaseTokenHash, repeatableStates: [.succeeded, .skipped])
+    }
+
+    /// Records a failed attempt, following ``JobRules/stateAfterFailure(retryable:cancelRequested:attempt:maxAttempts:)``:
+    /// canceled when a cancel was requested, requeued after `backoff` when retryable with
+    /// attempts left, else failed.
+    ///
+    /// A repeat of a failure that was already stored (same lease; job requeued, failed or
+    /// canceled since) returns the job as ``LeasedOutcome/repeated(_:)``.
+    public func fail(
+        job id: UUID, agent: UUID, leaseTokenHash: String, message: String, retryable: Bool, backoff: RetryBackoff
+    ) async throws -> LeasedOutcome<Job> {
+        let errorJSON = try JSONColumn.encode(JobError(message: message, retryable: retryable))
+        let rows = try await client.query("""
+            WITH target AS (
+                SELECT id,
+                       CASE WHEN cancel_requested THEN 'canceled'
+                            WHEN \(retryable) AND attempt < max_attempts THEN 'queued'
+                            ELSE 'failed' END AS next_state
+                FROM jobs
+                WHERE id = \(id) AND agent_id = \(agent) AND state = 'running'
+                  AND lease_token_hash = \(leaseTokenHash) AND lease_expires_at > now()
+                FOR UPDATE
+            ), failed AS (
+                UPDATE jobs j
+                SET state = t.next_state,
+                    not_before = CASE WHEN t.next_state = 'queued'
+                        THEN now() + least(\(backoff.base.seconds) * power(2, j.attempt), \(backoff.cap.seconds)) * interval '1 second'
+                        ELSE j.not_before END,
+                    finished_at = CASE WHEN t.next_state = 'queued' THEN NULL ELSE now() END,
+                    error = \(errorJSON)::jsonb, lease_expires_at = NULL, updated_at = now()
+                FROM target t, agents a
+                WHERE j.id = t.id AND a.id = j.agent_id
+                RETURNING \(unescaped: Job.columns), a.name AS agent_name
+            ), events AS (
+                INSERT INTO job_events (job_id, kind, attempt, detail)
+                SELECT id, CASE WHEN state = 'queued' THEN 'requeued' ELSE state END, attempt, \(message) FROM failed
+            )
+            SELECT * FROM failed
+            """)
+        if let row = rows.first {
+            return .applied(try Job(row: row))
+        }
+        return try await diagnose(job: id, agent: agent, leaseTokenHash: leaseTokenHash, repeatableStates: [.queued, .failed, .canceled])
+    }
+
+    /// Why a leased statement matched no row: no such job, another agent's job, a repeat of a
+    /// stored report (the lease token still recorded and the job in a state that report
+    /// leads to), or a stale lease.
+    private func diagnose<Value: Sendable>(
+        job id: UUID, agent: UUID, leaseTokenHash: String, repeatableStates: Set<JobState>
+    ) async throws -> LeasedOutcome<Value> {
+        let rows = try await client.query("""
+            SELECT \(unescaped: Job.columns), a.name AS agent_name, j.lease_token_hash
+            FROM jobs j JOIN agents a ON a.id = j.agent_id
+            WHERE j.id = \(id)
+            """)
+        guard let row = rows.first else { return .noSuchJob }
+        let job = try Job(row: row)
+        guard job.agentId == agent else { return .notYourJob }
+        let storedHash = try row.decode(String?.self, column: "lease_token_hash")
+        if let storedHash, ConstantTime.equals(storedHash, leaseTokenHash), repeatableStates.contains(job.state) {
+            return .repeated(job)
+        }
+        return .staleLease(job)
+    }
+
+    // MARK: Reaper and retention
+
+    /// Ends up to `limit` expired leases in one statement, following
+    /// ``JobRules/stateAfterLeaseExpiry(cancelRequested:attempt:maxAttempts:)``: requeued with
+    /// backoff while attempts remain, else failed (canceled when a cancel was requested).
+    ///
+    /// Guarded on `running` and on the expiry in the same statement, and skipping rows another
+    /// transaction holds, so a completion that lands at the same moment is never overwritten
+    /// and several coordinators can reap at once.
+    public func reapExpiredLeases(backoff: RetryBackoff, limit: Int = 500) async throws -> [ReapedLease] {
+        let rows = try await client.query("""
+            WITH expired AS (
+                SELECT id,
+                       CASE WHEN cancel_requested THEN 'canceled'
+                            WHEN attempt < max_attempts THEN 'queued'
+                            ELSE 'failed' END AS next_state
+                FROM jobs
+                WHERE state = 'running' AND lease_expires_at <= now()
+                ORDER BY lease_expires_at
+                LIMIT \(limit)
+                FOR UPDATE SKIP LOCKED
+            ), reaped AS (
+                UPDATE jobs j
+                SET state = e.next_state,
+                    not_before = CASE WHEN e.next_state = 'queued'
+                        THEN now() + least(\(backoff.base.seconds) * power(2, j.attempt), \(backoff.cap.seconds)) * interval '1 second'
+                        ELSE j.not_before END,
+                    finished_at = CASE WHEN e.next_state = 'queued' THEN NULL ELSE now() END,
+                    error = CASE WHEN e.next_state = 'canceled' THEN j.error
+                        ELSE jsonb_build_object(
+                            'message', 'the lease of attempt ' || j.attempt || ' expired: the agent stopped reporting',
+                            'retryable', true) END,
+                    lease_token_hash = NULL, lease_expires_at = NULL, updated_at = now()
+                FROM expired e
+                WHERE j.id = e.id AND j.state = 'running' AND j.lease_expires_at <= now()
+                RETURNING j.id, j.agent_id, j.state, j.attempt
+            ), events AS (
+                INSERT INTO job_events (job_id, kind, attempt, detail)
+                SELECT id, 'lease_expired', attempt, state FROM reaped
+            )
+            SELECT * FROM reaped
+            """)
+        return try rows.map { row in
+            let stateText = try row.decode(String.self, column: "state")
+            guard let state = JobState(rawValue: stateText) else {
+                throw StoreError.corruptColumn("state", "holds unknown state \(String(reflecting: stateText))")
+            }
+            return ReapedLease(
+                jobID: try row.decode(UUID.self, column: "id"),
+                agentID: try row.decode(UUID.self, column: "agent_id"),
+                newState: state,
+                attempt: try row.decode(Int.self, column: "attempt"))
+        }
+    }
+
+    /// Deletes up to `limit` jobs (with their events) that finished before `retention` ago;
+    /// returns how many. Call until it returns less than `limit`.
+    public func pruneFinishedJobs(olderThan retention: Duration, limit: Int) async throws -> Int {
+        try await client.execute("""
+            DELETE FROM jobs WHERE id IN (
+                SELECT id FROM jobs
+                WHERE finished_at < now() - \(retention.seconds) * interval '1 second'
+                ORDER BY finished_at
+                LIMIT \(limit)
+                FOR UPDATE SKIP LOCKED
+            )
+            """)
+    }
+
+    /// Deletes up to `limit` batches older than `retention` that have no jobs left.
+    public func pruneEmptyBatches(olderThan retention: Duration, limit: Int) async throws -> Int {
+        try await client.execute("""
+            DELETE FROM batches WHERE id IN (
+                SELECT b.id FROM batches b
+                WHERE b.created_at < now() - \(retention.seconds) * interval '1 second'
+                  AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.batch_id = b.id)
+                LIMIT \(limit)
+                FOR UPDATE SKIP LOCKED
+            )
+            """)
+    }
+
+    // MARK: Waking
+
+    /// Of `agents`, those with a job they could claim now (the safety re-check's statement).
+    ///
+    /// Their long polls are held open on this coordinator, so they are alive: the statement
+    /// also marks seen those not marked within `touchAfter`, which keeps a quietly waiting
+    /// agent online without rewriting every agent row at every re-check.
+    public func agentsWithClaimableJobs(among agents: [UUID], touchAfter: Duration) async throws -> [UUID] {
+        guard !agents.isEmpty else { return [] }
+        let ids = agents.map(\.lowercased)
+        let rows = try await client.query("""
+            WITH seen AS (
+                UPDATE agents SET last_seen_at = now()
+                WHERE id = ANY(\(ids)::uuid[]) AND last_seen_at < now() - \(touchAfter.seconds) * interval '1 second'
+            )
+            SELECT DISTINCT agent_id FROM jobs
+            WHERE state = 'queued' AND not_before <= now() AND agent_id = ANY(\(ids)::uuid[])
+            """)
+        return try rows.map { try $0.decode(UUID.self, column: "agent_id") }
+    }
+}

@@ -1,0 +1,225 @@
+import DockerEngine
+import FlattenProtocol
+import Foundation
+import Logging
+
+/// One flatten of one image on one engine.
+///
+/// Strategy `merge` (the default): inspect the image, save it (spooled once to the work
+/// directory), merge its layers, hand the new image to the engine, verify it if asked, tag it,
+/// push it if asked. Strategy `export`: export a created (never started) container and import
+/// it with `changes` restoring the runtime config. See ``run(progress:)``.
+///
+/// The original image is never modified (with ``FlattenOptions/replace`` it loses only the tag
+/// that moves). Nothing half-made is tagged: the new image is loaded untagged, its ID checked
+/// against the one computed, verified when asked, and only then tagged. Temporary images,
+/// containers and spool files are removed on success, failure and cancellation; on failure or
+/// cancellation the new image and its tags are removed too and displaced tags restored.
+public struct FlattenJob: Sendable {
+    /// How the merged layer is handed to the engine.
+    public enum LayerDelivery: String, Sendable, Hashable, CaseIterable {
+        /// `import` for a full flatten, `load` for a partial one.
+        case automatic
+        /// Stream the merged layer to `POST /images/create?fromSrc=-` (the engine writes it
+        /// once), then `load` an archive of only the config and manifest: the engine already
+        /// has the layer and does not read it again. Full flattens only.
+        case importLayer = "import"
+        /// Stream a load archive with the merged layer (the engine extracts the archive, then
+        /// registers the layer: it writes the layer twice). Kept layers are never resent.
+        case loadArchive = "load"
+    }
+
+    /// The image to flatten.
+    public let image: ImageReference
+    public let options: FlattenOptions
+    public let engine: DockerClient
+    /// Where the saved image and exports are spooled (a private subdirectory is made in it).
+    public let workDirectory: String
+    /// Credentials for `push`; nil reads them from the docker config file, else anonymous.
+    public let registryAuth: RegistryAuth?
+    /// Names this flatten's temporary objects (`flatten-<id>` work subdirectory, containers,
+    /// the temporary-image label).
+    public let id: String
+    public var layerDelivery: LayerDelivery
+    public let logger: Logger
+
+    public init(
+        image: ImageReference,
+        options: FlattenOptions = FlattenOptions(),
+        engine: DockerClient,
+        workDirectory: String,
+        registryAuth: RegistryAuth? = nil,
+        id: String = FlattenJob.makeID(),
+        layerDelivery: LayerDelivery = .automatic,
+        logger: Logger = FlattenJob.silentLogger
+    ) {
+        self.image = image
+        self.options = options
+        self.engine = engine
+        self.workDirectory = workDirectory
+        self.registryAuth = registryAuth
+        self.id = id
+        self.layerDelivery = layerDelivery
+        self.logger = logger
+    }
+
+    /// A logger that drops everything: the default.
+    public static let silentLogger = Logger(label: "Flattening", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    /// A fresh random job ID (12 hex digits).
+    public static func makeID() -> String {
+        String(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12))
+    }
+
+    /// Runs the flatten.
+    ///
+    /// - Parameter progress: called as phases start and bytes move (throttled), from the task
+    ///   running the flatten or its children.
+    /// - Returns: ``FlattenOutcome/flattened(_:)`` with the result, or
+    ///   ``FlattenOutcome/skipped(reason:)`` when `minSavings` is not reached.
+    /// - Throws: ``FlattenError``, after removing everything this flatten created. Task
+    ///   cancellation stops the flatten and throws ``FlattenError/isCanceled``.
+    public func run(progress: @escaping @Sendable (JobProgress) -> Void = { _ in }) async throws(FlattenError) -> FlattenOutcome {
+        let resources = CreatedResources(engine: engine, jobID: id, containerNames: containerNames, logger: logger)
+        let recorder = PhaseRecorder(report: progress)
+        var directory: WorkDirectory?
+        do {
+            let subject = try await recorder.run(.inspecting) { try await inspectSubject() }
+            try Task.checkCancellation()
+            directory = try WorkDirectory.create(in: workDirectory, jobID: id)
+            let context = Context(subject: subject, directory: directory!, resources: resources, recorder: recorder)
+            let outcome: FlattenOutcome
+            switch options.strategy {
+            case .merge: outcome = try await runMerge(context)
+            case .export: outcome = try await runExport(context)
+            }
+            await Self.detached { await resources.finishSucceeded() }
+            directory?.remove()
+            return outcome
+        } catch {
+            let failure = FlattenError.wrapping(error, workDirectory: workDirectory)
+            logger.info("flatten failed; removing what it created", metadata: ["image": "\(image)", "error": "\(failure)"])
+            // Cleanup must run even when this task is cancelled: a detached task is not.
+            await Self.detached { await resources.rollBack() }
+            directory?.remove()
+            throw failure
+        }
+    }
+
+    /// Runs `body` in a task that does not inherit this task's cancellation, and waits for it.
+    static func detached(_ body: @escaping @Sendable () async -> Void) async {
+        await Task.detached { await body() }.value
+    }
+
+    /// The names of the containers a flatten may create.
+    var containerNames: [String] {
+        var names: [String] = []
+        if options.strategy == .export { names.append("flatten-\(id)-export") }
+        if options.verify { names += ["flatten-\(id)-verify-original", "flatten-\(id)-verify-candidate"] }
+        return names
+    }
+
+    // MARK: Inspecting
+
+    /// What the flatten is about, as read in the inspecting phase.
+    struct Subject: Sendable {
+        var original: ImageInspect
+        /// The reference the new image is tagged with.
+        var newTag: ImageReference
+        /// How many lowest layers are kept (merge only).
+        var kept: KeptLayers
+    }
+
+    /// The state shared by the phases of one run.
+    struct Context: Sendable {
+        var subject: Subject
+        var directory: WorkDirectory
+        var resources: CreatedResources
+        var recorder: PhaseRecorder
+    }
+
+    func inspectSubject() async throws -> Subject {
+        let original: ImageInspect
+        do {
+            original = try await engine.inspectImage(image.description)
+        } catch let error as DockerEngineError where error.isNotFound {
+            throw FlattenError(.imageNotFound(reference: image.familiarDescription, role: "image"))
+        }
+        let newTag = options.newTag ?? image.defaultFlattenedReference
+        guard newTag.digest == nil else {
+            throw FlattenError(.invalidRequest("the new tag '\(newTag.familiarDescription)' carries a digest; give a name:tag"))
+        }
+        if newTag.fullName == image.fullName, newTag.tagOrLatest == image.tagOrLatest, image.digest == nil {
+            throw FlattenError(.invalidRequest("the new tag '\(newTag.familiarDescription)' is the image's own reference; use --replace to move it to the flattened image"))
+        }
+        if options.replace, image.tag == nil, image.digest != nil {
+            throw FlattenError(.invalidRequest("--replace needs a tagged reference; '\(image.familiarDescription)' names the image by digest"))
+        }
+        guard !original.diffIDs.isEmpty else {
+            throw FlattenError(.invalidRequest("image '\(image.familiarDescription)' has no layers to flatten"))
+        }
+        let layers = original.diffIDs
+        var kept = KeptLayers(count: 0)
+        switch options.partial {
+        case nil:
+            break
+        case .some where options.strategy == .export:
+            throw FlattenError(.invalidRequest("a partial flatten (--keep-layers, --base, --keep-shared) needs strategy merge"))
+        case .keepLayers(let n):
+            kept = try KeptLayers.lowest(n, of: layers)
+        case .baseImage(let base):
+            let baseInspect: ImageInspect
+            do {
+                baseInspect = try await engine.inspectImage(base.description)
+            } catch let error as DockerEngineError where error.isNotFound {
+                throw FlattenError(.imageNotFound(reference: base.familiarDescription, role: "base image"))
+            }
+            kept = try KeptLayers.shared(with: baseInspect.diffIDs, base: base.familiarDescription, of: layers)
+        case .keepShared:
+            let others = try await engine.listImagesInspected(all: false)
+                .filter { $0.id != original.id }
+                .map(\.diffIDs)
+            kept = KeptLayers.sharedWithOtherImages(others, of: layers)
+        }
+        logger.debug("inspected", metadata: [
+            "image": "\(image)", "id": "\(original.id)", "layers": "\(layers.count)", "kept": "\(kept.count)",
+        ])
+        return Subject(original: original, newTag: newTag, kept: kept)
+    }
+
+    // MARK: Finishing
+
+    /// Verifies (if asked), tags, replaces and pushes the new image, and builds the result.
+    func finish(_ context: Context, newImageID: String, strategy: FlattenStrategy, warnings: [String]) async throws -> FlattenOutcome {
+        let recorder = context.recorder
+        let original = context.subject.original
+        var verified: Bool?
+        if options.verify {
+            try await recorder.run(.verifying) {
+                try await verify(original: original, newImageID: newImageID, context: context)
+            }
+            verified = true
+        }
+        try Task.checkCancellation()
+        let tags = try await recorder.run(.tagging) { try await tag(newImageID: newImageID, context: context) }
+        if options.push {
+            try await recorder.run(.pushing) { try await push(context.subject.newTag, context: context) }
+        }
+        let flattened = try await engine.inspectImage(newImageID)
+        let result = FlattenResult(
+            originalImageId: original.id,
+            newImageId: flattened.id,
+            originalSize: original.size,
+            originalLayerCount: original.diffIDs.count,
+            newSize: flattened.size,
+            newLayerCount: flattened.diffIDs.count,
+            bytesSaved: original.size - flattened.size,
+            phaseDurations: recorder.durations,
+            strategy: strategy,
+            verified: verified,
+            tags: tags,
+            warnings: warnings
+        )
+        return .flattened(result)
+    }
+}

@@ -1,1 +1,0 @@
-// Flattening: filled by its issue.

@@ -1,0 +1,150 @@
+import AsyncHTTPClient
+import FlattenProtocol
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// The operators' side of the coordinator's HTTP API.
+///
+/// Every call throws ``FlatctlError`` with a line that says what to do: the coordinator is
+/// unreachable, the token was rejected, the job is unknown, no agent matches.
+struct CoordinatorAPI: Sendable {
+    let baseURL: String
+    let token: String
+
+    init(baseURL: String, token: String) {
+        var trimmed = baseURL
+        while trimmed.hasSuffix("/") { trimmed.removeLast() }
+        self.baseURL = trimmed
+        self.token = token
+    }
+
+    /// The filters of `GET /v1/jobs`.
+    struct JobQuery: Sendable {
+        var state: JobState?
+        var agent: String?
+        var batch: UUID?
+        var image: String?
+        var limit: Int?
+        var cursor: String?
+
+        var queryString: String {
+            var items: [URLQueryItem] = []
+            if let state { items.append(.init(name: "state", value: state.rawValue)) }
+            if let agent { items.append(.init(name: "agent", value: agent)) }
+            if let batch { items.append(.init(name: "batch", value: batch.uuidString.lowercased())) }
+            if let image { items.append(.init(name: "image", value: image)) }
+            if let limit { items.append(.init(name: "limit", value: String(limit))) }
+            if let cursor { items.append(.init(name: "cursor", value: cursor)) }
+            var components = URLComponents()
+            components.queryItems = items
+            // `+` is a space to many servers' query parsers; spell it out.
+            let encoded = components.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B") ?? ""
+            return items.isEmpty ? "" : "?" + encoded
+        }
+    }
+
+    func submit(_ submission: JobSubmission) async throws -> SubmissionResponse {
+        try await call(.POST, APIPath.jobs, body: submission, what: "the submission")
+    }
+
+    func jobs(_ query: JobQuery) async throws -> JobList {
+        try await call(.GET, APIPath.jobs + query.queryString, body: nil as String?, what: "the job list")
+    }
+
+    func job(_ id: UUID) async throws -> Job {
+        try await call(.GET, APIPath.job(id), body: nil as String?, what: "job \(id.lowercased)")
+    }
+
+    func cancel(_ id: UUID) async throws -> Job {
+        try await call(.POST, APIPath.jobCancel(id), body: nil as String?, what: "job \(id.lowercased)")
+    }
+
+    /// `GET /v1/batches/{id}`: the summary and the batch's jobs.
+    func batch(_ id: UUID) async throws -> SubmissionResponse {
+        try await call(.GET, APIPath.batch(id), body: nil as String?, what: "batch \(id.lowercased)")
+    }
+
+    func agents() async throws -> AgentList {
+        try await call(.GET, APIPath.agents, body: nil as String?, what: "the agent list")
+    }
+
+    // MARK: Transport
+
+    /// A refused connection fails at once instead of being retried until the deadline, so an
+    /// operator pointing at the wrong port hears about it immediately. Lives as long as the
+    /// process, like `HTTPClient.shared`.
+    private static let httpClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5)))
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+
+    private func call<Body: Encodable, Answer: Decodable>(
+        _ method: HTTPMethod, _ path: String, body: Body?, what: String
+    ) async throws -> Answer {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = method
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "flatctl/\(FlattenProtocolVersion.current)")
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: try JSONEncoder.flattenProtocol.encode(body)))
+        }
+        let status: Int
+        let data: Data
+        do {
+            let response = try await Self.httpClient.execute(request, timeout: .seconds(30))
+            status = Int(response.status.code)
+            data = Data(try await response.body.collect(upTo: 64 << 20).readableBytesView)
+        } catch {
+            throw FlatctlError.connection("cannot reach the coordinator at \(baseURL) (\(Self.describe(error))); check --coordinator or FLATTEN_COORDINATOR and that the coordinator runs")
+        }
+        guard (200..<300).contains(status) else {
+            throw Self.refusal(status: status, body: data, baseURL: baseURL, what: what)
+        }
+        do {
+            return try JSONDecoder.flattenProtocol.decode(Answer.self, from: data)
+        } catch {
+            throw FlatctlError.refused("unreadable answer from the coordinator at \(baseURL) for \(what): \(error)")
+        }
+    }
+
+    static func refusal(status: Int, body: Data, baseURL: String, what: String) -> FlatctlError {
+        let errorBody = try? JSONDecoder.flattenProtocol.decode(ErrorBody.self, from: body)
+        let message = errorBody?.error.message ?? String(decoding: body.prefix(200), as: UTF8.self)
+        switch status {
+        case 401:
+            return .connection("the coordinator at \(baseURL) rejected the token (401): set --token or FLATTEN_TOKEN to an operator (admin) token")
+        case 403:
+            return .connection("the token may not do this (403): \(message); use an operator (admin) token")
+        case 404:
+            return .refused(message.isEmpty ? "unknown \(what) (404)" : "\(message) (404)")
+        case 422 where errorBody?.error.code == .noMatchingAgents:
+            return .refused("\(message); see `flatctl agents` for the agents, their labels and whether they are online")
+        default:
+            let code = errorBody.map { " \($0.error.code)" } ?? ""
+            return .refused("the coordinator refused \(what) (HTTP \(status)\(code)): \(message)")
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .connectTimeout: return "connect timed out"
+            case .deadlineExceeded: return "no answer within 30 s"
+            case .remoteConnectionClosed: return "the connection was closed"
+            default: return "\(error)"
+            }
+        }
+        let text = "\(error)"
+        if text.contains("connectionRefused") || text.contains("Connection refused") { return "connection refused" }
+        return text
+    }
+}
+
+extension UUID {
+    /// The lowercase form the API uses.
+    var lowercased: String { uuidString.lowercased() }
+}

@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+
+/// `flatctl`: the operators' command line for a flatten fleet's coordinator.
+@main
+struct Flatctl: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "flatctl",
+        abstract: "Submit, watch and cancel image flattens across a fleet of Docker hosts.",
+        discussion: """
+            Every command talks to the coordinator named by --coordinator (or FLATTEN_COORDINATOR) \
+            with an operator token from --token (or FLATTEN_TOKEN). --json prints the coordinator's \
+            JSON messages instead of tables. Exit status: 0 success, 1 a job failed or the \
+            coordinator refused the request, 2 a usage or connection error.
+            """,
+        subcommands: [
+            SubmitCommand.self, JobsCommand.self, JobCommand.self, BatchCommand.self,
+            CancelCommand.self, AgentsCommand.self,
+        ])
+
+    /// Runs the command, mapping errors to one line on standard error and the documented exit
+    /// codes (ArgumentParser would answer 64 for usage errors).
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch let failure as FlatctlError {
+            FileHandle.standardError.write(Data("flatctl: error: \(failure.message)\n".utf8))
+            Foundation.exit(failure.exitCode)
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import FlattenProtocol
+import Foundation
+
+/// How numbers, sizes, times and jobs are written in tables.
+enum Formatting {
+    /// A size in decimal units the way the docker CLI writes them: `512B`, `23.1MB`, `1.2GB`.
+    static func bytes(_ count: Int64) -> String {
+        let negative = count < 0
+        var value = Double(abs(count))
+        let units = ["B", "kB", "MB", "GB", "TB", "PB"]
+        var unit = 0
+        while value >= 1000, unit < units.count - 1 {
+            value /= 1000
+            unit += 1
+        }
+        let number = unit == 0 ? String(Int(value)) : String(format: value < 10 ? "%.2f" : value < 100 ? "%.1f" : "%.0f", value)
+        return (negative ? "-" : "") + number + units[unit]
+    }
+
+    /// `0.8s`, `12s`, `3m04s`, `1h02m`.
+    static func duration(_ seconds: Double) -> String {
+        guard seconds.isFinite, seconds >= 0 else { return "-" }
+        if seconds < 10 { return String(format: "%.1fs", seconds) }
+        if seconds < 60 { return "\(Int(seconds.rounded()))s" }
+        let total = Int(seconds.rounded())
+        if total < 3600 { return String(format: "%dm%02ds", total / 60, total % 60) }
+        return String(format: "%dh%02dm", total / 3600, total % 3600 / 60)
+    }
+
+    /// `5 seconds ago`, `3 minutes ago`, `2 hours ago`, `4 days ago`.
+    static func ago(_ date: Date, now: Date = Date()) -> String {
+        let seconds = max(0, Int(now.timeIntervalSince(date)))
+        func plural(_ value: Int, _ unit: String) -> String { "\(value) \(unit)\(value == 1 ? "" : "s") ago" }
+        if seconds < 60 { return seconds < 2 ? "just now" : plural(seconds, "second") }
+        if seconds < 3600 { return plural(seconds / 60, "minute") }
+        if seconds < 86_400 { return plural(seconds / 3600, "hour") }
+        return plural(seconds / 86_400, "day")
+    }
+
+    /// An ISO-8601 timestamp in UTC, to the second.
+    static func timestamp(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        return formatter.string(from: date)
+    }
+
+    /// The first 12 hex digits of an ID, like docker's short IDs.
+    static func shortID(_ id: UUID) -> String {
+        String(id.uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12))
+    }
+
+    /// `merging 45%`, `saving 12.3MB`, or the phase alone.
+    static func progress(_ progress: JobProgress) -> String {
+        if let fraction = progress.fractionDone {
+            return "\(progress.phase.rawValue) \(Int(fraction * 100))%"
+        }
+        if progress.bytesDone > 0 {
+            return "\(progress.phase.rawValue) \(bytes(progress.bytesDone))"
+        }
+        return progress.phase.rawValue
+    }
+
+    /// How long the job's last attempt ran (claim to finish, or to now while it runs).
+    static func elapsed(_ job: Job, now: Date = Date()) -> Double? {
+        guard let started = job.startedAt else { return nil }
+        let end = job.finishedAt ?? (job.state == .running ? now : nil)
+        return end.map { $0.timeIntervalSince(started) }
+    }
+
+    /// One short line about the job: its progress, result, skip reason or error.
+    static func detail(_ job: Job) -> String {
+        switch job.state {
+        case .queued:
+            if let error = job.error { return "retrying after: \(error.message)" }
+            return "waiting for \(job.agentName)"
+        case .running:
+            let progress = job.progress.map(progress) ?? "starting"
+            return job.cancelRequested ? "\(progress) (cancel requested)" : progress
+        case .succeeded:
+            guard let result = job.result else { return "" }
+            return "\(result.originalLayerCount)→\(result.newLayerCount) layers, saved \(bytes(result.bytesSaved))"
+        case .skipped:
+            return job.skipReason ?? ""
+        case .failed, .canceled:
+            return job.error?.message ?? ""
+        }
+    }
+
+    /// `app:1.2`, as docker shows it.
+    static func image(_ reference: ImageReference) -> String {
+        reference.familiarDescription
+    }
+
+    /// `k=v,k2=v2`, sorted.
+    static func labels(_ labels: [String: String]) -> String {
+        labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+    }
+}

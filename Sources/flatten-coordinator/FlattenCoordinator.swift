@@ -1,0 +1,162 @@
+import ArgumentParser
+import CoordinatorCore
+import Foundation
+import Logging
+
+/// `flatten-coordinator`: the fleet's job coordinator (HTTP/JSON over PostgreSQL).
+@main
+struct FlattenCoordinator: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "flatten-coordinator",
+        abstract: "Coordinates image-flattening jobs across a fleet of agents (HTTP/JSON API over PostgreSQL).",
+        subcommands: [Serve.self, Migrate.self],
+        defaultSubcommand: Serve.self)
+}
+
+/// Options both subcommands take.
+struct CommonOptions: ParsableArguments {
+    @Option(name: .customLong("database-url"),
+            help: "libpq connection string or URL (default: $DATABASE_URL, else libpq's PG* variables).")
+    var databaseURL: String?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String = "info"
+
+    var resolvedDatabaseURL: String {
+        databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"] ?? ""
+    }
+
+    func makeLogger() throws -> Logger {
+        guard let level = Logger.Level(rawValue: logLevel) else {
+            throw ValidationError("unknown --log-level \(String(reflecting: logLevel)); expected one of: \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        var logger = Logger(label: "flatten-coordinator")
+        logger.logLevel = level
+        return logger
+    }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Migrate the database, then serve the API until SIGTERM or SIGINT.",
+        discussion: """
+            Tokens are best given through the environment ($FLATTEN_ADMIN_TOKEN, \
+            $FLATTEN_ENROLL_TOKEN; several separated by commas) so they do not show in the \
+            process list. On start it prints `listening on HOST:PORT` (the bound port when \
+            --listen asks for port 0).
+            """)
+
+    @OptionGroup var common: CommonOptions
+
+    @Option(help: "Address to listen on, HOST:PORT (default: $FLATTEN_LISTEN, else 127.0.0.1:8080).")
+    var listen: String?
+
+    @Option(name: .customLong("admin-token"), help: "An operator bearer token (repeatable; default: $FLATTEN_ADMIN_TOKEN).")
+    var adminTokens: [String] = []
+
+    @Option(name: .customLong("enroll-token"), help: "The agents' enrollment token (repeatable; default: $FLATTEN_ENROLL_TOKEN).")
+    var enrollTokens: [String] = []
+
+    @Option(name: .customLong("lease-seconds"), help: "Lease length without a heartbeat; agents silent this long are offline.")
+    var leaseSeconds: Double = 60
+
+    @Option(name: .customLong("max-body"), help: "Largest request body accepted, in bytes.")
+    var maxBody: Int = 1 << 20
+
+    @Option(name: .customLong("retention-days"), help: "Days finished jobs are kept (0 keeps them forever).")
+    var retentionDays: Double = 30
+
+    @Option(name: .customLong("max-claim-wait"), help: "Longest a claim long poll is held, in seconds.")
+    var maxClaimWait: Double = 25
+
+    @Option(name: .customLong("reaper-interval"), help: "Seconds between looks for expired leases.")
+    var reaperInterval: Double = 5
+
+    @Option(name: .customLong("recheck-interval"), help: "Seconds between safety re-checks for waiting agents' work.")
+    var recheckInterval: Double = 3
+
+    @Option(name: .customLong("retry-base"), help: "Retry backoff base in seconds (wait = base * 2^attempt).")
+    var retryBase: Double = 5
+
+    @Option(name: .customLong("retry-cap"), help: "Longest retry backoff in seconds.")
+    var retryCap: Double = 600
+
+    @Option(name: .customLong("db-connections"), help: "Most database connections to open.")
+    var databaseConnections: Int = 16
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let address: ListenAddress
+        do {
+            address = try ListenAddress(parsing: listen ?? environment["FLATTEN_LISTEN"] ?? "127.0.0.1:8080")
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        let admins = adminTokens.isEmpty ? Self.tokens(environment["FLATTEN_ADMIN_TOKEN"]) : adminTokens
+        let enrolls = enrollTokens.isEmpty ? Self.tokens(environment["FLATTEN_ENROLL_TOKEN"]) : enrollTokens
+        guard !admins.isEmpty else {
+            throw ValidationError("no admin token: pass --admin-token or set FLATTEN_ADMIN_TOKEN")
+        }
+        for (name, value) in [("--lease-seconds", leaseSeconds), ("--max-claim-wait", maxClaimWait),
+                              ("--reaper-interval", reaperInterval), ("--recheck-interval", recheckInterval),
+                              ("--retry-base", retryBase), ("--retry-cap", retryCap)]
+        where !(value > 0 && value.isFinite) {
+            throw ValidationError("\(name) must be a positive number of seconds (got \(value))")
+        }
+        guard maxBody > 0 else { throw ValidationError("--max-body must be positive (got \(maxBody))") }
+        guard retentionDays >= 0 else { throw ValidationError("--retention-days must be 0 or more (got \(retentionDays))") }
+
+        let logger = try common.makeLogger()
+        if enrolls.isEmpty {
+            logger.warning("no enrollment token: agents cannot register (set --enroll-token or FLATTEN_ENROLL_TOKEN)")
+        }
+        let configuration = CoordinatorConfiguration(
+            host: address.host, port: address.port,
+            databaseURL: common.resolvedDatabaseURL,
+            adminTokens: admins, enrollmentTokens: enrolls,
+            leaseDuration: .seconds(leaseSeconds),
+            maxBodySize: maxBody,
+            retention: retentionDays == 0 ? nil : .seconds(retentionDays * 86_400),
+            maxClaimWait: .seconds(maxClaimWait),
+            wakeRecheckInterval: .seconds(recheckInterval),
+            reaperInterval: .seconds(reaperInterval),
+            retryBackoff: RetryBackoff(base: .seconds(retryBase), cap: .seconds(retryCap)),
+            databaseConnections: databaseConnections)
+        let coordinator = try Coordinator(configuration: configuration, logger: logger)
+        try await coordinator.run { host, port in
+            let shown = host.contains(":") ? "[\(host)]" : host
+            // Unbuffered, so a supervisor or test reading the pipe sees it at once.
+            FileHandle.standardOutput.write(Data("listening on \(shown):\(port)\n".utf8))
+            logger.info("listening", metadata: ["address": "\(shown):\(port)"])
+        }
+        logger.info("stopped")
+    }
+
+    static func tokens(_ value: String?) -> [String] {
+        (value ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Apply the database migrations and exit (safe to run while coordinators serve).")
+
+    @OptionGroup var common: CommonOptions
+
+    func run() async throws {
+        let logger = try common.makeLogger()
+        let coordinator = try Coordinator(
+            configuration: CoordinatorConfiguration(databaseURL: common.resolvedDatabaseURL, databaseConnections: 1),
+            logger: logger)
+        do {
+            try await coordinator.migrate(timeout: .seconds(10))
+            let version = try await coordinator.migrator.currentVersion()
+            print("database schema at version \(version ?? 0)")
+        } catch {
+            await coordinator.client.close()
+            throw error
+        }
+        await coordinator.client.close()
+    }
+}

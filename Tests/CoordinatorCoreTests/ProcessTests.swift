@@ -1,0 +1,152 @@
+import FlattenProtocol
+import Foundation
+import Testing
+
+/// Tests that run the built `flatten-coordinator` executable and talk real HTTP to it.
+@Suite("Coordinator processes", .serialized)
+struct ProcessTests {
+    @Test("two coordinators on one database: an agent waiting on one is woken by a submission to the other")
+    func twoCoordinators() async throws {
+        try await withScratchDatabase { url in
+            // Both start (and migrate) at once; the safety re-check is slow, so only NOTIFY can
+            // explain a fast wake-up.
+            async let first = CoordinatorProcess.start(databaseURL: url, arguments: ["--recheck-interval", "20"])
+            async let second = CoordinatorProcess.start(databaseURL: url, arguments: ["--recheck-interval", "20"])
+            let (a, b) = try await (first, second)
+            do {
+                let apiA = LiveAPI(baseURL: a.baseURL)
+                let apiB = LiveAPI(baseURL: b.baseURL)
+                let agent = try await apiA.register("multi")
+                // Let B's listener settle, then park the agent on A.
+                let claim = Task { () -> (ClaimResponse?, ContinuousClock.Instant) in
+                    let result = try await apiA.claim(agent, wait: 20)
+                    return (result, ContinuousClock.now)
+                }
+                try await Task.sleep(for: .milliseconds(500))
+                let submittedAt = ContinuousClock.now
+                let submitted = try await apiB.submit(.to(.host("multi")))
+                let (claimed, claimedAt) = try await claim.value
+                let latency = claimedAt - submittedAt
+                #expect(claimed?.job.id == submitted.jobs[0].id)
+                #expect(latency < .seconds(2), "woken after \(latency); the safety re-check is every 20 s")
+                print("cross-coordinator wake-up: \(latency)")
+            } catch {
+                Issue.record("coordinator A log:\n\(a.log.suffix(2000))\ncoordinator B log:\n\(b.log.suffix(2000))")
+                await a.stop(); await b.stop()
+                throw error
+            }
+            await a.stop(); await b.stop()
+        }
+    }
+
+    @Test("SIGTERM answers held long polls with 204 and exits cleanly")
+    func gracefulShutdown() async throws {
+        try await withScratchDatabase { url in
+            let coordinator = try await CoordinatorProcess.start(databaseURL: url)
+            do {
+                let api = LiveAPI(baseURL: coordinator.baseURL)
+                let agent = try await api.register("shutdown")
+                let claim = Task { try await api.claim(agent, wait: 20) }
+                try await Task.sleep(for: .milliseconds(500))
+                let start = ContinuousClock.now
+                coordinator.terminate()
+                let result = try await claim.value
+                #expect(result == nil)
+                #expect(ContinuousClock.now - start < .seconds(5))
+                let status = try await coordinator.waitForExit(timeout: .seconds(15))
+                #expect(status == 0, "exit status \(status.map(String.init) ?? "still running"); log:\n\(coordinator.log.suffix(2000))")
+            } catch {
+                await coordinator.stop()
+                throw error
+            }
+            await coordinator.stop()
+        }
+    }
+
+    @Test("the database restarts mid-test and both coordinators recover, wake-ups included")
+    func databaseRestart() async throws {
+        let services = try requireEnvironment("FLATTEN_SERVICES")
+        let drill = PostgresDrill(services: services, name: "coord-drill", port: 55442)
+        try await drill.run("start")
+        do {
+            let base = try await drill.url()
+            try await withScratchDatabase(baseURL: base) { url in
+                async let first = CoordinatorProcess.start(databaseURL: url, arguments: ["--recheck-interval", "30"])
+                async let second = CoordinatorProcess.start(databaseURL: url, arguments: ["--recheck-interval", "30"])
+                let (a, b) = try await (first, second)
+                do {
+                    let apiA = LiveAPI(baseURL: a.baseURL)
+                    let apiB = LiveAPI(baseURL: b.baseURL)
+                    let agent = try await apiA.register("drill")
+
+                    try await drill.run("restart")
+                    try await apiA.waitUntilReady(timeout: .seconds(30))
+                    try await apiB.waitUntilReady(timeout: .seconds(30))
+                    // Give the listeners a moment to reconnect (they back off up to 5 s).
+                    try await Task.sleep(for: .seconds(6))
+
+                    let claim = Task { () -> (ClaimResponse?, ContinuousClock.Instant) in
+                        (try await apiA.claim(agent, wait: 25), ContinuousClock.now)
+                    }
+                    try await Task.sleep(for: .milliseconds(500))
+                    let submittedAt = ContinuousClock.now
+                    let submitted = try await apiB.submit(.to(.host("drill")))
+                    let (claimed, claimedAt) = try await claim.value
+                    #expect(claimed?.job.id == submitted.jobs[0].id)
+                    #expect(claimedAt - submittedAt < .seconds(5), "woken after \(claimedAt - submittedAt)")
+                    let done = try await apiA.send(
+                        .POST, APIPath.jobComplete(submitted.jobs[0].id), token: agent.token,
+                        json: JobCompletion(leaseToken: claimed?.leaseToken ?? "", outcome: .skipped(reason: "drill")))
+                    #expect(done.status == 200)
+                } catch {
+                    Issue.record("coordinator A log:\n\(a.log.suffix(2000))\ncoordinator B log:\n\(b.log.suffix(2000))")
+                    await a.stop(); await b.stop()
+                    throw error
+                }
+                await a.stop(); await b.stop()
+            }
+        } catch {
+            _ = try? await drill.run("stop")
+            throw error
+        }
+        try await drill.run("stop")
+    }
+}
+
+/// A PostgreSQL instance of this suite's own (`$FLATTEN_SERVICES postgres-instance`), so
+/// restarting it disturbs no other test.
+struct PostgresDrill {
+    let services: String
+    let name: String
+    let port: Int
+
+    /// Runs the services script with `system(3)` on a thread of its own.
+    ///
+    /// Not `Process`: Foundation's `Process` learns of the child's exit through a descriptor
+    /// the child inherits, and the PostgreSQL server the script starts inherits it too, so
+    /// `waitUntilExit` would wait for the server to stop.
+    @discardableResult
+    func run(_ action: String) async throws -> String {
+        let outputURL = FileManager.default.temporaryDirectory.appendingPathComponent("drill-\(UUID().uuidString).log")
+        defer { try? FileManager.default.removeItem(at: outputURL) }
+        let command = [services, "postgres-instance", name, String(port), action].map(Self.quote).joined(separator: " ")
+            + " </dev/null >" + Self.quote(outputURL.path) + " 2>&1"
+        let status: Int32 = await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: system(command)) }.start()
+        }
+        let text = (try? String(contentsOf: outputURL, encoding: .utf8)) ?? ""
+        guard status == 0 else {
+            throw ProcessTestError("\(services) postgres-instance \(name) \(port) \(action) failed (\(status)): \(text)")
+        }
+        return text
+    }
+
+    static func quote(_ text: String) -> String {
+        "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
+    func url() async throws -> String {
+        // The URL is the script's last line.
+        try await run("url").split(separator: "\n").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+    }
+}

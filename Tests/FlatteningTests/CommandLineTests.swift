@@ -1,0 +1,169 @@
+import DockerEngine
+import FlattenProtocol
+import Flattening
+import Foundation
+import Testing
+
+@Suite("the flatten-agent binary")
+struct CommandLineTests {
+    @Test("flatten --json prints a FlattenResult and exits 0")
+    func flattenJSON() async throws {
+        try await TestImages.with(label: "cli-json") { images in
+            let app = try await images.application()
+            let run = try await AgentBinary.run(["flatten", app, "--json", "--verify"], images: images)
+            #expect(run.status == 0, "stderr: \(run.standardError)")
+            let result = try JSONDecoder.flattenProtocol.decode(FlattenResult.self, from: Data(run.standardOutput.utf8))
+            images.track(result.newImageId)
+            #expect(result.newLayerCount == 1)
+            #expect(result.verified == true)
+            #expect(result.originalImageId == (try await images.engine.inspectImage(app).id))
+            #expect(try await images.engine.inspectImage("\(images.repository):app-flat").id == result.newImageId)
+        }
+    }
+
+    @Test("flatten prints a before/after table")
+    func flattenTable() async throws {
+        try await TestImages.with(label: "cli-table") { images in
+            let app = try await images.application()
+            let run = try await AgentBinary.run(["flatten", app, "--tag", "\(images.repository):tabled"], images: images)
+            images.track("\(images.repository):tabled")
+            #expect(run.status == 0, "stderr: \(run.standardError)")
+            let lines = run.standardOutput.split(separator: "\n").map(String.init)
+            #expect(lines.first?.hasPrefix("IMAGE") == true)
+            #expect(lines.contains { $0.hasPrefix(app + " ") && $0.contains(" 4 ") })
+            #expect(lines.contains { $0.hasPrefix("\(images.repository):tabled ") && $0.contains(" 1 ") })
+            #expect(lines.contains { $0.hasPrefix("saved ") && $0.contains("saving") && $0.contains("loading") })
+            #expect(run.standardError.isEmpty, "progress must not be written when stderr is not a terminal")
+        }
+    }
+
+    @Test("a missing image fails with one line naming it")
+    func missingImage() async throws {
+        try await TestImages.with(label: "cli-missing") { images in
+            let run = try await AgentBinary.run(["flatten", "\(images.repository):missing"], images: images)
+            #expect(run.status == 1)
+            #expect(run.standardOutput.isEmpty)
+            #expect(run.standardError == "flatten-agent: error: image '\(images.repository):missing' was not found on the engine\n")
+        }
+    }
+
+    @Test("an unreachable engine fails with one line naming the socket")
+    func unreachableEngine() async throws {
+        let socket = NSTemporaryDirectory() + "/flatten-test-no-engine-\(FlattenJob.makeID()).sock"
+        let run = try await AgentBinary.run(["flatten", "app:1", "--docker-host", "unix://\(socket)"], images: nil)
+        #expect(run.status == 1)
+        let lines = run.standardError.split(separator: "\n")
+        #expect(lines.count == 1)
+        #expect(run.standardError.contains("cannot reach the Docker engine at unix://\(socket)"))
+    }
+
+    @Test("a socket this user may not open fails with one line saying permission denied")
+    func permissionDenied() async throws {
+        let socket = try TestEnvironment.require(TestEnvironment.dockerHostVariable)
+        // The tests run as root (the services need it); the binary is run as nobody, who is not
+        // in the socket's group.
+        guard getuid() == 0 else {
+            Issue.record("this test needs root, to run the binary as nobody")
+            return
+        }
+        let run = try await AgentBinary.run(
+            ["flatten", "app:1", "--docker-host", socket, "--work-dir", NSTemporaryDirectory()], images: nil,
+            prefix: ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+        )
+        #expect(run.status == 1)
+        #expect(run.standardError == "flatten-agent: error: permission denied opening the Docker engine socket \(socket) (run as root or as a member of the socket's group, usually 'docker')\n")
+    }
+
+    @Test("--min-savings that is not reached skips with exit 0")
+    func minSavingsSkip() async throws {
+        try await TestImages.with(label: "cli-skip") { images in
+            let app = try await images.application()
+            let run = try await AgentBinary.run(["flatten", app, "--min-savings", "95%"], images: images)
+            #expect(run.status == 0, "stderr: \(run.standardError)")
+            #expect(run.standardOutput.hasPrefix("skipped: "))
+            let json = try await AgentBinary.run(["flatten", app, "--min-savings", "95%", "--json"], images: images)
+            let decoded = try JSONDecoder().decode([String: [String: String]].self, from: Data(json.standardOutput.utf8))
+            #expect(decoded["skipped"]?["reason"]?.contains("95%") == true)
+        }
+    }
+
+    @Test("two partial modes at once are a usage error")
+    func conflictingModes() async throws {
+        let run = try await AgentBinary.run(["flatten", "app:1", "--keep-layers", "1", "--keep-shared"], images: nil)
+        #expect(run.status == 64)
+        #expect(run.standardError.contains("choose at most one of --keep-layers, --base and --keep-shared"))
+    }
+
+    @Test("analyze --json prints the analysis with a recommendation")
+    func analyzeJSON() async throws {
+        try await TestImages.with(label: "cli-analyze") { images in
+            let app = try await images.application()
+            let run = try await AgentBinary.run(["analyze", app, "--json"], images: images)
+            #expect(run.status == 0, "stderr: \(run.standardError)")
+            let analysis = try JSONDecoder().decode(FlattenAnalysis.self, from: Data(run.standardOutput.utf8))
+            #expect(analysis.layers.count == 4)
+            // Layer 1 wrote 300 KiB (/data/big) that layer 2 deleted.
+            #expect(analysis.layers[1].wastedBytes >= 300 * 1024)
+            #expect(analysis.layers[3].wastedBytes == 0)
+            #expect(analysis.predictedSavings >= 300 * 1024)
+            #expect(analysis.layers[1].createdBy.contains("dd if=/dev/zero"))
+            let table = try await AgentBinary.run(["analyze", app], images: images)
+            #expect(table.standardOutput.contains("LAYER   CREATED BY"))
+            #expect(table.standardOutput.contains("recommendation: "))
+        }
+    }
+}
+
+/// Runs the built `flatten-agent` next to the test bundle.
+enum AgentBinary {
+    struct Run: Sendable {
+        var status: Int32
+        var standardOutput: String
+        var standardError: String
+    }
+
+    struct Missing: Error, CustomStringConvertible {
+        var path: String
+        var description: String { "\(path) does not exist: build it first with `swift build --build-tests`" }
+    }
+
+    static var path: String {
+        let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        var candidate = products
+        // The test bundle may be a directory (…/flatten-fleetPackageTests.xctest/Contents/MacOS/…).
+        while candidate.path != "/", !FileManager.default.fileExists(atPath: candidate.appendingPathComponent("flatten-agent").path) {
+            candidate.deleteLastPathComponent()
+        }
+        return candidate.appendingPathComponent("flatten-agent").path
+    }
+
+    /// Runs the binary with `arguments`, against the test engine and the session's work directory.
+    static func run(_ arguments: [String], images: TestImages?, prefix: [String] = []) async throws -> Run {
+        let executable = path
+        guard FileManager.default.isExecutableFile(atPath: executable) else { throw Missing(path: executable) }
+        var arguments = arguments
+        if let images, arguments.first == "flatten" || arguments.first == "analyze" {
+            arguments += ["--docker-host", try TestEnvironment.require(TestEnvironment.dockerHostVariable), "--work-dir", images.workDirectory]
+        }
+        let process = Process()
+        let command = prefix + [executable] + arguments
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
+        let output = Pipe()
+        let error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        // Read both pipes while the process runs, so a full pipe cannot block it.
+        async let out = Task.detached { output.fileHandleForReading.readDataToEndOfFile() }.value
+        async let err = Task.detached { error.fileHandleForReading.readDataToEndOfFile() }.value
+        let (outData, errData) = await (out, err)
+        process.waitUntilExit()
+        return Run(
+            status: process.terminationStatus,
+            standardOutput: String(decoding: outData, as: UTF8.self),
+            standardError: String(decoding: errData, as: UTF8.self)
+        )
+    }
+}

@@ -1,0 +1,126 @@
+import DockerEngine
+import FlattenProtocol
+import Foundation
+import ImageArchive
+import Testing
+@testable import Flattening
+
+@Suite("pure rules: kept layers, import changes, hidden bytes, config comparison, recommendation")
+struct RuleTests {
+    let layers = ["sha256:a", "sha256:b", "sha256:c", "sha256:d"]
+
+    @Test("--keep-layers needs at least one layer left to squash")
+    func keepLayers() throws {
+        #expect(try KeptLayers.lowest(2, of: layers).count == 2)
+        #expect(throws: FlattenError.self) { try KeptLayers.lowest(4, of: layers) }
+        #expect(throws: FlattenError.self) { try KeptLayers.lowest(0, of: layers) }
+    }
+
+    @Test("--base keeps the common prefix and refuses an image that is all base")
+    func base() throws {
+        #expect(try KeptLayers.shared(with: ["sha256:a", "sha256:b"], base: "b", of: layers).count == 2)
+        #expect(try KeptLayers.shared(with: ["sha256:a", "sha256:x", "sha256:c"], base: "b", of: layers).count == 1)
+        let none = try KeptLayers.shared(with: ["sha256:z"], base: "b", of: layers)
+        #expect(none.count == 0)
+        #expect(none.notes.first?.contains("shares no leading layer") == true)
+        #expect(throws: FlattenError.self) { try KeptLayers.shared(with: layers + ["sha256:e"], base: "b", of: layers) }
+    }
+
+    @Test("--keep-shared keeps the longest prefix another image uses, never every layer")
+    func keepShared() {
+        #expect(KeptLayers.sharedWithOtherImages([["sha256:a"], ["sha256:a", "sha256:b", "sha256:x"], ["sha256:q"]], of: layers).count == 2)
+        #expect(KeptLayers.sharedWithOtherImages([], of: layers).count == 0)
+        #expect(KeptLayers.sharedWithOtherImages([["sha256:x", "sha256:b"]], of: layers).count == 0)
+        let child = KeptLayers.sharedWithOtherImages([layers + ["sha256:e"]], of: layers)
+        #expect(child.count == 3)
+        #expect(child.notes.first?.contains("all but the top layer") == true)
+    }
+
+    @Test("import changes escape what the instruction parser would expand or split")
+    func importChanges() {
+        let config = ContainerConfig(
+            cmd: ["echo", "a \"b\""], entrypoint: ["/bin/sh", "-c"],
+            env: ["PATH=/bin", "TRICKY=$HOME \"q\" \\ end", "NOEQUALS"],
+            workingDir: "/w $X", user: "1000:1000", exposedPorts: ["53/udp", "80/tcp"], volumes: ["/data", "/v 1"],
+            labels: ["b": "two words", "a": "x"], stopSignal: "SIGUSR1",
+            healthcheck: .init(test: ["CMD-SHELL", "curl -f localhost"], interval: 5_000_000_000, retries: 3),
+            onBuild: ["RUN echo hi"], shell: ["/bin/bash", "-c"]
+        )
+        let changes = ImportChanges(config: config)
+        #expect(changes.lines() == [
+            "ENV \"PATH\"=\"/bin\"",
+            "ENV \"TRICKY\"=\"\\$HOME \\\"q\\\" \\\\ end\"",
+            "LABEL \"a\"=\"x\"",
+            "LABEL \"b\"=\"two words\"",
+            "WORKDIR /w \\$X",
+            "USER 1000:1000",
+            "EXPOSE 53/udp 80/tcp",
+            "VOLUME [\"/data\",\"/v 1\"]",
+            "STOPSIGNAL SIGUSR1",
+            "HEALTHCHECK --interval=5000000000ns --retries=3 CMD curl -f localhost",
+            "ONBUILD RUN echo hi",
+            "SHELL [\"/bin/bash\",\"-c\"]",
+            "ENTRYPOINT [\"/bin/sh\",\"-c\"]",
+            "CMD [\"echo\",\"a \\\"b\\\"\"]",
+        ])
+        #expect(changes.unrepresentable == ["Env entry \"NOEQUALS\" has no '='"])
+        #expect(!changes.lines(excluding: [.stopSignal, .shell]).contains { $0.hasPrefix("STOPSIGNAL") || $0.hasPrefix("SHELL") })
+        let multiline = ImportChanges(config: ContainerConfig(env: ["A=one\ntwo"]))
+        #expect(multiline.changes.isEmpty)
+        #expect(multiline.unrepresentable.first?.contains("several lines") == true)
+        #expect(ImportChanges.healthcheckLine(.init(test: ["NONE"])) .map { $0 } == .success("HEALTHCHECK NONE"))
+    }
+
+    static func entry(_ name: String, _ kind: TarEntry.Kind = .regular, size: Int64 = 0) -> TarEntry {
+        TarEntry(name: ByteString(name), kind: kind, size: size)
+    }
+
+    @Test("hidden bytes: overwrites, whiteouts, opaque directories and replaced parents")
+    func hiddenBytes() {
+        func e(_ name: String, _ kind: TarEntry.Kind = .regular, size: Int64 = 0) -> TarEntry { Self.entry(name, kind, size: size) }
+        let hidden = HiddenBytes.perLayer([
+            [e("a/", .directory), e("a/over", size: 10), e("a/gone", size: 20), e("d/", .directory), e("d/x", size: 40),
+             e("p/", .directory), e("p/q", size: 80), e("keep", size: 160), e("dir-stays/", .directory), e("dir-stays/f", size: 320)],
+            [e("a/over", size: 1), e("a/.wh.gone"), e("d/.wh..wh..opq"), e("p", .symbolicLink), e("dir-stays/", .directory)],
+            [e("a/over", size: 2)],
+        ])
+        #expect(hidden == [10 + 20 + 40 + 80, 1, 0])
+    }
+
+    @Test("runtime config differences name the field and both values; empty equals absent")
+    func configComparison() {
+        let a = ContainerConfig(cmd: ["sh"], env: [], stopSignal: "SIGUSR1")
+        let b = ContainerConfig(cmd: ["sh"], env: nil, stopSignal: nil)
+        #expect(RuntimeConfigComparison.differences(a, b) == ["StopSignal: \"SIGUSR1\" became nil"])
+        #expect(RuntimeConfigComparison.differences(a, a).isEmpty)
+    }
+
+    @Test("the recommendation: single layer, too little, shared base, or flatten")
+    func recommendation() {
+        #expect(FlattenAnalysis.recommend(layerCount: 1, originalSize: 100, predictedSavings: 0, sharedLayerCount: 0, sharingImageCount: 0, keepSharedSavings: nil).0 == .notWorthIt)
+        #expect(FlattenAnalysis.recommend(layerCount: 3, originalSize: 100_000_000, predictedSavings: 10_000, sharedLayerCount: 0, sharingImageCount: 0, keepSharedSavings: nil).0 == .notWorthIt)
+        #expect(FlattenAnalysis.recommend(layerCount: 3, originalSize: 100_000_000, predictedSavings: 20_000_000, sharedLayerCount: 1, sharingImageCount: 4, keepSharedSavings: 19_000_000).0 == .keepShared)
+        #expect(FlattenAnalysis.recommend(layerCount: 3, originalSize: 100_000_000, predictedSavings: 20_000_000, sharedLayerCount: 0, sharingImageCount: 0, keepSharedSavings: nil).0 == .flatten)
+    }
+
+    @Test("byte counts read like docker images")
+    func byteCounts() {
+        #expect(ByteCount(0).description == "0B")
+        #expect(ByteCount(999).description == "999B")
+        #expect(ByteCount(512_000).description == "512kB")
+        #expect(ByteCount(1_982_256).description == "1.98MB")
+        #expect(ByteCount(287_000_000).description == "287MB")
+        #expect(ByteCount(12_340_000).description == "12.3MB")
+        #expect(ByteCount(-2_500).description == "-2.5kB")
+    }
+}
+
+extension Result: @retroactive Equatable where Success: Equatable, Failure == ImportChanges.Reason {
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        switch (lhs, rhs) {
+        case (.success(let a), .success(let b)): a == b
+        case (.failure(let a), .failure(let b)): a.text == b.text
+        default: false
+        }
+    }
+}

@@ -1,0 +1,212 @@
+import AsyncHTTPClient
+import FlattenProtocol
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One coordinator (on a scratch database) and two agents on this machine, each on its own
+/// private engine with its own labels, run from the built binaries; plus `flatctl`.
+///
+/// Agent `a` runs on `FLATTEN_TEST_DOCKER_HOST_1` with labels `zone=a,fleet=<id>`, agent `b`
+/// on `FLATTEN_TEST_DOCKER_HOST_2` with `zone=b,fleet=<id>`. Timings are short: lease
+/// ``leaseSeconds``, heartbeats every 0.5 s, claims long-polling 2 s.
+final class Fleet: @unchecked Sendable {
+    // @unchecked: the mutable process references are only touched by the one test that owns
+    // the fleet, from its own task.
+
+    static let adminToken = "fleet-admin-" + TestEnvironment.uniqueSuffix()
+    static let enrollToken = "fleet-enroll-" + TestEnvironment.uniqueSuffix()
+
+    let id = TestEnvironment.uniqueSuffix()
+    let database: ScratchDatabase
+    let directory: URL
+    let leaseSeconds: Double
+    private(set) var coordinator: ChildProcess
+    private(set) var port: Int
+    private(set) var agents: [String: ChildProcess] = [:]
+
+    /// The agents' names and engines, by key `a` and `b`.
+    let agentNames: [String: String]
+    let engineVariables = ["a": "FLATTEN_TEST_DOCKER_HOST_1", "b": "FLATTEN_TEST_DOCKER_HOST_2"]
+
+    var coordinatorURL: String { "http://127.0.0.1:\(port)" }
+
+    private init(database: ScratchDatabase, directory: URL, leaseSeconds: Double, coordinator: ChildProcess, port: Int) {
+        self.database = database
+        self.directory = directory
+        self.leaseSeconds = leaseSeconds
+        self.coordinator = coordinator
+        self.port = port
+        agentNames = ["a": "fleet-\(id)-a", "b": "fleet-\(id)-b"]
+    }
+
+    /// Starts the coordinator and both agents, and waits until both agents are online.
+    static func start(leaseSeconds: Double = 5) async throws -> Fleet {
+        // Fail early, naming what is missing, before anything starts.
+        for variable in ["FLATTEN_TEST_DOCKER_HOST_1", "FLATTEN_TEST_DOCKER_HOST_2"] {
+            _ = try TestEnvironment.require(variable)
+        }
+        let database = try await ScratchDatabase.create()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-\(database.name)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        do {
+            let (coordinator, port) = try await startCoordinator(database: database, directory: directory, leaseSeconds: leaseSeconds, listen: "127.0.0.1:0")
+            let fleet = Fleet(database: database, directory: directory, leaseSeconds: leaseSeconds, coordinator: coordinator, port: port)
+            do {
+                try fleet.startAgent("a", enroll: true)
+                try fleet.startAgent("b", enroll: true)
+                try await fleet.waitUntilOnline(["a", "b"])
+            } catch {
+                await fleet.shutDown()
+                throw error
+            }
+            return fleet
+        } catch {
+            await database.drop()
+            throw error
+        }
+    }
+
+    private static func startCoordinator(database: ScratchDatabase, directory: URL, leaseSeconds: Double, listen: String) async throws -> (ChildProcess, Int) {
+        let process = try ChildProcess(
+            "flatten-coordinator",
+            ["serve", "--listen", listen, "--database-url", database.url,
+             "--lease-seconds", "\(leaseSeconds)", "--reaper-interval", "0.5", "--recheck-interval", "0.5",
+             "--retry-base", "0.25", "--retry-cap", "2", "--log-level", "debug"],
+            environment: ["FLATTEN_ADMIN_TOKEN": adminToken, "FLATTEN_ENROLL_TOKEN": enrollToken],
+            logDirectory: directory, label: "coordinator")
+        let port = try await TestEnvironment.eventually("the coordinator's `listening on` line", timeout: .seconds(60), every: .milliseconds(50)) { () -> Int? in
+            guard process.isRunning else {
+                throw FleetTestError("the coordinator exited with \(process.process.terminationStatus)\n\(process.logTail)")
+            }
+            let lines = process.stdout.split(separator: "\n").filter { $0.hasPrefix("listening on ") }
+            guard let line = lines.last, let text = line.split(separator: ":").last else { return nil }
+            return Int(text)
+        }
+        return (process, port)
+    }
+
+    /// Starts agent `key` (`a` or `b`); with `enroll`, hands it the enrollment token (a restart
+    /// without it must use the identity in its state directory).
+    func startAgent(_ key: String, enroll: Bool = false, extraArguments: [String] = []) throws {
+        let engine = try TestEnvironment.require(engineVariables[key]!)
+        var environment = ["DOCKER_HOST": engine, "FLATTEN_COORDINATOR": coordinatorURL]
+        if enroll { environment["FLATTEN_ENROLL_TOKEN"] = Self.enrollToken }
+        agents[key] = try ChildProcess(
+            "flatten-agent",
+            ["run", "--name", agentNames[key]!, "--label", "zone=\(key)", "--label", "fleet=\(id)",
+             "--state-dir", stateDirectory(key).path, "--heartbeat-seconds", "0.5",
+             "--claim-wait-seconds", "2", "--retry-cap-seconds", "1"] + extraArguments,
+            environment: environment, logDirectory: directory, label: "agent-\(key)")
+    }
+
+    func stateDirectory(_ key: String) -> URL {
+        directory.appendingPathComponent("state-\(key)")
+    }
+
+    func agent(_ key: String) -> ChildProcess { agents[key]! }
+
+    /// Waits until the agents are registered and online.
+    func waitUntilOnline(_ keys: [String]) async throws {
+        let names = Set(keys.map { agentNames[$0]! })
+        _ = try await TestEnvironment.eventually("agents \(names.sorted()) online", timeout: .seconds(60)) { () -> Bool? in
+            for key in keys where agents[key]?.isRunning == false {
+                throw FleetTestError("agent \(key) exited with \(agents[key]!.process.terminationStatus)\n\(agents[key]!.logTail)")
+            }
+            let list: AgentList? = try? await api(.GET, APIPath.agents)
+            let online = Set((list?.agents ?? []).filter { $0.state == .online }.map(\.name))
+            return names.isSubset(of: online) ? true : nil
+        }
+    }
+
+    /// Stops the coordinator (SIGTERM) and starts it again on the same port and database.
+    func restartCoordinator(downFor pause: Duration) async throws {
+        await coordinator.stop()
+        try await Task.sleep(for: pause)
+        (coordinator, port) = try await Self.startCoordinator(
+            database: database, directory: directory, leaseSeconds: leaseSeconds, listen: "127.0.0.1:\(port)")
+    }
+
+    /// Stops the coordinator without starting it again.
+    func stopCoordinator() async {
+        await coordinator.stop()
+    }
+
+    /// Starts the stopped coordinator again on the same port.
+    func startCoordinatorAgain() async throws {
+        (coordinator, port) = try await Self.startCoordinator(
+            database: database, directory: directory, leaseSeconds: leaseSeconds, listen: "127.0.0.1:\(port)")
+    }
+
+    /// Stops everything and drops the database.
+    func shutDown() async {
+        for agent in agents.values { await agent.stop() }
+        await coordinator.stop()
+        await database.drop()
+    }
+
+    /// Every log, for a failing test's message.
+    var logs: String {
+        ([coordinator] + agents.keys.sorted().map { agents[$0]! }).map(\.logTail).joined(separator: "\n")
+    }
+
+    // MARK: flatctl and the API
+
+    /// Runs `flatctl` with the fleet's coordinator and admin token in its environment.
+    func flatctl(_ arguments: [String], timeout: Duration = .seconds(180)) async throws -> CommandResult {
+        let label = "flatctl-\(TestEnvironment.uniqueSuffix())"
+        let process = try ChildProcess(
+            "flatctl", arguments,
+            environment: ["FLATTEN_COORDINATOR": coordinatorURL, "FLATTEN_TOKEN": Self.adminToken],
+            logDirectory: directory, label: label)
+        guard let status = try await process.waitForExit(timeout: timeout) else {
+            process.signal(SIGKILL)
+            throw FleetTestError("flatctl \(arguments.joined(separator: " ")) did not finish within \(timeout)\n\(process.logTail)\n\(logs)")
+        }
+        return CommandResult(status: status, stdout: process.stdout, stderr: process.stderr)
+    }
+
+    /// Runs `flatctl … --json` and decodes its output.
+    func flatctlJSON<T: Decodable>(_ type: T.Type, _ arguments: [String], timeout: Duration = .seconds(180)) async throws -> (T, CommandResult) {
+        let result = try await flatctl(arguments + ["--json"], timeout: timeout)
+        do {
+            return (try JSONDecoder.flattenProtocol.decode(T.self, from: Data(result.stdout.utf8)), result)
+        } catch {
+            throw FleetTestError("flatctl \(arguments.joined(separator: " ")) --json did not print a \(T.self): \(error)\n\(result)")
+        }
+    }
+
+    /// An operator call straight to the API (for polling in tests).
+    func api<T: Decodable>(_ method: HTTPMethod, _ path: String) async throws -> T {
+        var request = HTTPClientRequest(url: coordinatorURL + path)
+        request.method = method
+        request.headers.add(name: "Authorization", value: "Bearer \(Self.adminToken)")
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let body = try await response.body.collect(upTo: 16 << 20)
+        guard response.status.code < 300 else {
+            throw FleetTestError("\(method) \(path): HTTP \(response.status.code) \(String(buffer: body))")
+        }
+        return try JSONDecoder.flattenProtocol.decode(T.self, from: Data(body.readableBytesView))
+    }
+
+    func job(_ id: UUID) async throws -> Job {
+        try await api(.GET, APIPath.job(id))
+    }
+
+    /// Waits until the job satisfies `condition`.
+    func waitForJob(_ id: UUID, _ what: String, timeout: Duration = .seconds(120), _ condition: @escaping (Job) -> Bool) async throws -> Job {
+        do {
+            return try await TestEnvironment.eventually("job \(id.uuidString.lowercased()) \(what)", timeout: timeout, every: .milliseconds(100)) { () -> Job? in
+                guard let job = try? await self.job(id) else { return nil }
+                return condition(job) ? job : nil
+            }
+        } catch {
+            let last = try? await self.job(id)
+            throw FleetTestError("\(error); last seen: \(last.map { "\($0.state) attempt \($0.attempt) progress \(String(describing: $0.progress)) error \(String(describing: $0.error))" } ?? "unknown")\n\(logs)")
+        }
+    }
+}
