@@ -185,6 +185,9 @@ public final class PostgresClient: Sendable {
         try? await threadPool.shutdownGracefully()
     }
 
+    /// How many callers wait for a connection now (tests use it to order events).
+    var waitingCallerCount: Int { state.withLock { $0.pool.waiters.count } }
+
     // MARK: Pool mechanics
 
     private func checkout() async throws -> LibPQConnection {

@@ -13,7 +13,9 @@ import Testing
             let result = await sleeper.result
             let took = ContinuousClock.now - cancelled
             #expect(throws: CancellationError.self) { try result.get() }
-            #expect(took < .seconds(3), "cancellation took \(took)")
+            // Well before pg_sleep(30) would end: the server cancelled it. The margin absorbs a
+            // loaded machine's scheduling delays.
+            #expect(took < .seconds(20), "cancellation took \(took)")
             // The same connection (pool of one) is usable afterwards.
             let after = try await client.query("SELECT pg_backend_pid(), 1 + 1")
             #expect(try after[0].decode(Int32.self, at: 0) == before)
