@@ -40,8 +40,8 @@ public struct AgentRegistration: Sendable, Hashable, Codable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         name = try container.decode(String.self, forKey: .name)
         guard !name.isEmpty else {
-            throw DecodingError.dataCorruptedError(
-                forKey: .name, in: container, debugDescription: "agent name must not be empty")
+            throw DecodingError.described(
+                forKey: .name, in: container, "\((container.codingPath + [CodingKeys.name]).renderedPath) must not be empty")
         }
         labels = try container.decodeIfPresent([String: String].self, forKey: .labels) ?? [:]
         engineVersion = try container.decode(String.self, forKey: .engineVersion)
@@ -49,8 +49,8 @@ public struct AgentRegistration: Sendable, Hashable, Codable {
         protocolVersion = try container.decode(Int.self, forKey: .protocolVersion)
         capacity = try container.decode(Int.self, forKey: .capacity)
         guard capacity >= 1 else {
-            throw DecodingError.dataCorruptedError(
-                forKey: .capacity, in: container, debugDescription: "agent capacity must be at least 1 (it is \(capacity))")
+            throw DecodingError.described(
+                forKey: .capacity, in: container, "\((container.codingPath + [CodingKeys.capacity]).renderedPath) must be at least 1 (it is \(capacity))")
         }
     }
 }

@@ -13,13 +13,36 @@ extension DecodingError {
         case .typeMismatch(let type, let context):
             return "expected a value of type \(type) at \(context.codingPath.renderedPath): \(context.debugDescription)"
         case .dataCorrupted(let context):
-            if let underlying = context.underlyingError, context.codingPath.isEmpty {
-                return "malformed JSON: \(underlying)"
+            // The protocol's own messages name the path; Foundation's (e.g. a bad UUID) do not.
+            if context.underlyingError is DescribedDecodingProblem || context.codingPath.isEmpty {
+                return context.debugDescription
             }
-            return context.debugDescription
+            return "\(context.codingPath.renderedPath): \(context.debugDescription)"
         @unknown default:
             return String(describing: self)
         }
+    }
+}
+
+/// Marks a `DecodingError` whose message this module wrote, already naming the field path.
+struct DescribedDecodingProblem: Error {}
+
+extension DecodingError {
+    /// A data-corrupted error at `codingPath` whose `message` names the path itself.
+    static func described(at codingPath: [any CodingKey], _ message: String) -> DecodingError {
+        .dataCorrupted(.init(codingPath: codingPath, debugDescription: message, underlyingError: DescribedDecodingProblem()))
+    }
+
+    /// A data-corrupted error for `key` in `container`; `message` names the path itself.
+    static func described<Key: CodingKey>(
+        forKey key: Key, in container: KeyedDecodingContainer<Key>, _ message: String
+    ) -> DecodingError {
+        described(at: container.codingPath + [key], message)
+    }
+
+    /// A data-corrupted error for the value of `container`; `message` names the path itself.
+    static func described(in container: any SingleValueDecodingContainer, _ message: String) -> DecodingError {
+        described(at: container.codingPath, message)
     }
 }
 

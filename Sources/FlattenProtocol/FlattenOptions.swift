@@ -54,9 +54,9 @@ public struct FlattenOptions: Sendable, Hashable, Codable {
         var modes: [(CodingKeys, PartialFlatten)] = []
         if let layers = try container.decodeIfPresent(Int.self, forKey: .keepLayers) {
             guard layers >= 1 else {
-                throw DecodingError.dataCorruptedError(
+                throw DecodingError.described(
                     forKey: .keepLayers, in: container,
-                    debugDescription: "\((container.codingPath + [CodingKeys.keepLayers]).renderedPath) must be at least 1 (it is \(layers)); leave it out to flatten every layer")
+                    "\((container.codingPath + [CodingKeys.keepLayers]).renderedPath) must be at least 1 (it is \(layers)); leave it out to flatten every layer")
             }
             modes.append((.keepLayers, .keepLayers(layers)))
         }
@@ -68,10 +68,9 @@ public struct FlattenOptions: Sendable, Hashable, Codable {
         }
         guard modes.count <= 1 else {
             let names = modes.map { "\"\($0.0.rawValue)\"" }.joined(separator: " and ")
-            throw DecodingError.dataCorrupted(.init(
-                codingPath: container.codingPath,
-                debugDescription: "flatten options at \(container.codingPath.renderedPath) may set only one partial mode of \"keepLayers\", \"baseImage\" or \"keepShared\"; found \(names)"
-            ))
+            throw DecodingError.described(
+                at: container.codingPath, "flatten options at \(container.codingPath.renderedPath) may set only one partial mode of \"keepLayers\", \"baseImage\" or \"keepShared\"; found \(names)"
+            )
         }
         partial = modes.first?.1
     }

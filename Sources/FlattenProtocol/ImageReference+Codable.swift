@@ -6,9 +6,9 @@ extension ImageReference: Codable {
         do {
             try self.init(string)
         } catch {
-            throw DecodingError.dataCorruptedError(
+            throw DecodingError.described(
                 in: container,
-                debugDescription: "\(decoder.codingPath.renderedPath): \(error.description)"
+                "\(decoder.codingPath.renderedPath): \(error.description)"
             )
         }
     }

@@ -42,7 +42,9 @@ extension ImageReference {
         }
         let components = path.split(separator: "/", omittingEmptySubsequences: false)
         for component in components where !Self.isValidPathComponent(component) {
-            throw .invalidFormat(string, component.isEmpty
+            throw .invalidFormat(string, path.isEmpty
+                ? "the repository name is empty"
+                : component.isEmpty
                 ? "repository path \(String(reflecting: String(path))) has an empty component"
                 : "repository path component \(String(reflecting: String(component))) must be lowercase letters and digits separated by '.', '_', '__' or dashes")
         }

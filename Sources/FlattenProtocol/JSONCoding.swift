@@ -31,9 +31,9 @@ extension JSONDecoder {
             let container = try decoder.singleValueContainer()
             let string = try container.decode(String.self)
             guard let date = ISO8601Timestamp.parse(string) else {
-                throw DecodingError.dataCorruptedError(
+                throw DecodingError.described(
                     in: container,
-                    debugDescription: "invalid date \(String(reflecting: string)) at \(decoder.codingPath.renderedPath); expected an ISO-8601 date-time such as \"2024-05-01T12:00:00Z\""
+                    "invalid date \(String(reflecting: string)) at \(decoder.codingPath.renderedPath); expected an ISO-8601 date-time such as \"2024-05-01T12:00:00Z\""
                 )
             }
             return date

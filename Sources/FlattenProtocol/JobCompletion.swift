@@ -40,10 +40,9 @@ public struct JobCompletion: Sendable, Hashable, Codable {
         case (false, true):
             outcome = .skipped(reason: try container.decode(Skipped.self, forKey: .skipped).reason)
         case (let hasResult, _):
-            throw DecodingError.dataCorrupted(.init(
-                codingPath: decoder.codingPath,
-                debugDescription: "job completion at \(decoder.codingPath.renderedPath) must have exactly one of \"result\" or \"skipped\"; found \(hasResult ? "both" : "neither")"
-            ))
+            throw DecodingError.described(
+                at: decoder.codingPath, "job completion at \(decoder.codingPath.renderedPath) must have exactly one of \"result\" or \"skipped\"; found \(hasResult ? "both" : "neither")"
+            )
         }
     }
 

@@ -48,9 +48,9 @@ public struct JobSubmission: Sendable, Hashable, Codable {
         priority = try container.decodeIfPresent(Int.self, forKey: .priority) ?? 0
         maxAttempts = try container.decodeIfPresent(Int.self, forKey: .maxAttempts) ?? Self.defaultMaxAttempts
         guard maxAttempts >= 1 else {
-            throw DecodingError.dataCorruptedError(
+            throw DecodingError.described(
                 forKey: .maxAttempts, in: container,
-                debugDescription: "\((container.codingPath + [CodingKeys.maxAttempts]).renderedPath) must be at least 1 (it is \(maxAttempts))")
+                "\((container.codingPath + [CodingKeys.maxAttempts]).renderedPath) must be at least 1 (it is \(maxAttempts))")
         }
         idempotencyKey = try container.decodeIfPresent(String.self, forKey: .idempotencyKey)
     }

@@ -21,32 +21,31 @@ public enum JobTarget: Sendable, Hashable, Codable {
         let path = decoder.codingPath.renderedPath
         guard present.count == 1, let key = present.first else {
             let found = present.isEmpty ? "none" : present.map(\.rawValue).joined(separator: " and ")
-            throw DecodingError.dataCorrupted(.init(
-                codingPath: decoder.codingPath,
-                debugDescription: "job target at \(path) must have exactly one of \"host\", \"selector\" or \"all\"; found \(found)"
-            ))
+            throw DecodingError.described(
+                at: decoder.codingPath, "job target at \(path) must have exactly one of \"host\", \"selector\" or \"all\"; found \(found)"
+            )
         }
         switch key {
         case .host:
             let host = try container.decode(String.self, forKey: .host)
             guard !host.isEmpty else {
-                throw DecodingError.dataCorruptedError(
-                    forKey: .host, in: container, debugDescription: "job target host at \(path) must not be empty")
+                throw DecodingError.described(
+                    forKey: .host, in: container, "\((container.codingPath + [CodingKeys.host]).renderedPath) must not be empty")
             }
             self = .host(host)
         case .selector:
             let selector = try container.decode([String: String].self, forKey: .selector)
             guard !selector.isEmpty else {
-                throw DecodingError.dataCorruptedError(
+                throw DecodingError.described(
                     forKey: .selector, in: container,
-                    debugDescription: "job target selector at \(path) must have at least one label; use {\"all\":true} to target every agent")
+                    "\((container.codingPath + [CodingKeys.selector]).renderedPath) must have at least one label; use {\"all\":true} to target every agent")
             }
             self = .selector(selector)
         case .all:
             guard try container.decode(Bool.self, forKey: .all) else {
-                throw DecodingError.dataCorruptedError(
+                throw DecodingError.described(
                     forKey: .all, in: container,
-                    debugDescription: "job target \"all\" at \(path) must be true when present")
+                    "\((container.codingPath + [CodingKeys.all]).renderedPath) must be true when present")
             }
             self = .all
         }

@@ -87,9 +87,9 @@ public enum MinSavings: Sendable, Hashable, Codable, CustomStringConvertible {
         let container = try decoder.singleValueContainer()
         if let bytes = try? container.decode(Int64.self) {
             guard bytes >= 0 else {
-                throw DecodingError.dataCorruptedError(
+                throw DecodingError.described(
                     in: container,
-                    debugDescription: "invalid minimum savings \(bytes) at \(decoder.codingPath.renderedPath): must not be negative")
+                    "invalid minimum savings \(bytes) at \(decoder.codingPath.renderedPath): must not be negative")
             }
             self = .bytes(bytes)
             return
@@ -98,8 +98,8 @@ public enum MinSavings: Sendable, Hashable, Codable, CustomStringConvertible {
         do {
             self = try MinSavings(parsing: text)
         } catch {
-            throw DecodingError.dataCorruptedError(
-                in: container, debugDescription: "\(decoder.codingPath.renderedPath): \(error.description)")
+            throw DecodingError.described(
+                in: container, "\(decoder.codingPath.renderedPath): \(error.description)")
         }
     }
 

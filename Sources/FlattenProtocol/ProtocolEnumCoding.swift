@@ -11,9 +11,9 @@ extension Decoder {
         let container = try singleValueContainer()
         let raw = try container.decode(String.self)
         guard let value = Value(rawValue: raw) else {
-            throw DecodingError.dataCorruptedError(
+            throw DecodingError.described(
                 in: container,
-                debugDescription: unknownEnumValueMessage(Value.self, raw, at: codingPath.renderedPath)
+                unknownEnumValueMessage(Value.self, raw, at: codingPath.renderedPath)
             )
         }
         return value
@@ -37,9 +37,9 @@ extension KeyedDecodingContainer {
         for (name, value) in raw {
             guard let enumKey = EnumKey(rawValue: name) else {
                 let path = (codingPath + [key]).renderedPath
-                throw DecodingError.dataCorruptedError(
+                throw DecodingError.described(
                     forKey: key, in: self,
-                    debugDescription: unknownEnumValueMessage(EnumKey.self, name, at: "a key of \(path)")
+                    unknownEnumValueMessage(EnumKey.self, name, at: "a key of \(path)")
                 )
             }
             result[enumKey] = value
