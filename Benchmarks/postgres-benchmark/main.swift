@@ -58,22 +58,57 @@ func connectionString(_ url: String, database: String) throws -> String {
 
 /// Runs pgbench; returns its tps (excluding connection time).
 func runPgbench(_ path: String, _ arguments: [String]) throws -> Double {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = arguments
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = output
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    let text = String(decoding: data, as: UTF8.self)
-    guard process.terminationStatus == 0 else { throw Failure("pgbench \(arguments.joined(separator: " ")) failed:\n\(text)") }
+    let (status, text) = try run(path, arguments)
+    guard status == 0 else { throw Failure("pgbench \(arguments.joined(separator: " ")) failed:\n\(text)") }
     for line in text.split(separator: "\n") where line.hasPrefix("tps = ") {
         let number = line.dropFirst("tps = ".count).prefix { $0.isNumber || $0 == "." }
         if let tps = Double(number) { return tps }
     }
-    return 0
+    throw Failure("no tps in pgbench's output:\n\(text)")
+}
+
+/// Runs a program (posix_spawn + waitpid; Foundation's Process was seen to miss exits) and
+/// returns its status and its standard output and error together.
+func run(_ path: String, _ arguments: [String]) throws -> (Int32, String) {
+    var descriptors: [Int32] = [-1, -1]
+    guard pipe(&descriptors) == 0 else { throw Failure("pipe failed: errno \(errno)") }
+    for descriptor in descriptors { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_adddup2(&actions, descriptors[1], 1)
+    posix_spawn_file_actions_adddup2(&actions, descriptors[1], 2)
+    let argv = ([path] + arguments).map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    // The child must not inherit this process's blocked signals (dispatch's threads block
+    // them): pgbench -T ends on SIGALRM, for one.
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var noSignals = sigset_t()
+    sigemptyset(&noSignals)
+    var allSignals = sigset_t()
+    sigfillset(&allSignals)
+    posix_spawnattr_setsigmask(&attributes, &noSignals)
+    posix_spawnattr_setsigdefault(&attributes, &allSignals)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    var pid: pid_t = 0
+    let spawned = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
+    close(descriptors[1])
+    guard spawned == 0 else {
+        close(descriptors[0])
+        throw Failure("could not run \(path): errno \(spawned)")
+    }
+    var output: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let count = read(descriptors[0], &buffer, buffer.count)
+        if count > 0 { output.append(contentsOf: buffer[0..<count]) } else if count == 0 || errno != EINTR { break }
+    }
+    close(descriptors[0])
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+    return ((status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f), String(decoding: output, as: UTF8.self))
 }
 
 /// Primary-key lookups from `callers` concurrent tasks through a pool of `callers`
@@ -82,7 +117,17 @@ func runOurs(url: String, callers: Int, seconds: Int) async throws -> Double {
     let client = try PostgresClient(configuration: PostgresConfiguration(
         connectionString: url, applicationName: "postgres-benchmark", maxConnections: callers
     ))
-    defer { Task { await client.close() } }
+    do {
+        let queriesPerSecond = try await measure(client, callers: callers, seconds: seconds)
+        await client.close()
+        return queriesPerSecond
+    } catch {
+        await client.close()
+        throw error
+    }
+}
+
+func measure(_ client: PostgresClient, callers: Int, seconds: Int) async throws -> Double {
     // Warm up: open every connection.
     try await withThrowingTaskGroup(of: Void.self) { group in
         for _ in 0..<callers { group.addTask { _ = try await client.query("SELECT abalance FROM pgbench_accounts WHERE aid = \(1)") } }
@@ -107,8 +152,12 @@ func runOurs(url: String, callers: Int, seconds: Int) async throws -> Double {
         return try await group.reduce(0, +)
     }
     let elapsed = ContinuousClock.now - start
-    await client.close()
     return Double(total) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+}
+
+/// Prints a line unbuffered, so progress shows at once through a pipe.
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
 
 /// One table row: the first cell left-aligned, the others right-aligned.
@@ -131,18 +180,19 @@ func main() async throws {
     try await admin.query("CREATE DATABASE \(identifier: scratch)")
     let scratchURL = try connectionString(url, database: scratch)
     do {
-        print("filling \(scratch) with pgbench -i -s 1 …")
-        _ = try runPgbench(options.pgbench, ["-i", "-q", "-s", "1", scratchURL])
+        say("filling \(scratch) with pgbench -i -s 1 …")
+        let (status, output) = try run(options.pgbench, ["-i", "-q", "-s", "1", scratchURL])
+        guard status == 0 else { throw Failure("pgbench -i failed:\n\(output)") }
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        print("server: \(url)  duration: \(options.seconds) s per run  cores: \(cores)")
-        print("")
-        print(row(["callers", "ours q/s", "pgbench -S q/s", "pgbench -S -M ext q/s", "ours/simple", "ours/ext"]))
+        say("server: \(url)  duration: \(options.seconds) s per run  cores: \(cores)")
+        say("")
+        say(row(["callers", "ours q/s", "pgbench -S q/s", "pgbench -S -M ext q/s", "ours/simple", "ours/ext"]))
         for callers in [2, 16] {
             let ours = try await runOurs(url: scratchURL, callers: callers, seconds: options.seconds)
             let common = ["-S", "-n", "-c", "\(callers)", "-j", "\(min(callers, max(cores, 1)))", "-T", "\(options.seconds)"]
             let simple = try runPgbench(options.pgbench, common + [scratchURL])
             let extended = try runPgbench(options.pgbench, common + ["-M", "extended", scratchURL])
-            print(row(["\(callers)", String(format: "%.0f", ours), String(format: "%.0f", simple), String(format: "%.0f", extended),
+            say(row(["\(callers)", String(format: "%.0f", ours), String(format: "%.0f", simple), String(format: "%.0f", extended),
                        String(format: "%.2f", ours / simple), String(format: "%.2f", ours / extended)]))
         }
     } catch {

@@ -1,4 +1,5 @@
 import CLibPQ
+import Dispatch
 import Logging
 import NIOPosix
 
@@ -46,6 +47,8 @@ public final class PostgresClient: Sendable {
     let logger: Logger
     let threadPool: NIOThreadPool
     private let state: Locked<State>
+    /// Connections being closed on the thread pool; ``close()`` waits for them.
+    private let pendingCloses = DispatchGroup()
 
     /// Creates the pool; no connection opens until the first statement.
     ///
@@ -176,6 +179,9 @@ public final class PostgresClient: Sendable {
             }
             if closed { continuation.resume() }
         }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            pendingCloses.notify(queue: .global()) { continuation.resume() }
+        }
         try? await threadPool.shutdownGracefully()
     }
 
@@ -227,7 +233,7 @@ public final class PostgresClient: Sendable {
         }
         if alive { return connection }
         logger.info("replacing a pooled PostgreSQL connection the server closed", metadata: ["postgres.server": "\(connection.target)"])
-        threadPool.submit { _ in connection.close() }
+        closeInBackground(connection)
         do {
             let configuration = self.configuration, logger = self.logger
             return try await threadPool.runUncancellable { try LibPQConnection.connect(configuration, logger: logger) }
@@ -261,11 +267,22 @@ public final class PostgresClient: Sendable {
             }
             switch result {
             case .success(let connection):
+                logger.debug("opened a PostgreSQL connection", metadata: ["postgres.server": "\(connection.target)", "postgres.pid": "\(connection.backendPID)"])
                 perform(state.withLock { $0.pool.connectSucceeded(connection, now: .now) })
             case .failure(let error):
                 logger.warning("could not open a PostgreSQL connection", metadata: ["postgres.error": "\(error)"])
                 perform(state.withLock { $0.pool.connectFailed(error) })
             }
+        }
+    }
+
+    /// Closes on the thread pool (PQfinish writes to the socket); also runs when the pool is
+    /// shutting down, which hands queued work over as cancelled.
+    private func closeInBackground(_ connection: LibPQConnection) {
+        pendingCloses.enter()
+        threadPool.submit { [pendingCloses] _ in
+            connection.close()
+            pendingCloses.leave()
         }
     }
 
@@ -308,7 +325,7 @@ public final class PostgresClient: Sendable {
             }
         }
         for connection in actions.close {
-            threadPool.submit { _ in connection.close() }
+            closeInBackground(connection)
         }
         for _ in 0..<actions.connect {
             startConnect()

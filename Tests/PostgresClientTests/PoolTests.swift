@@ -112,3 +112,33 @@ import Testing
         }
     }
 }
+
+@Suite struct ConnectionStringTests {
+    @Test func keyValueConnectionStringsWorkLikeURLs() async throws {
+        let url = try #require(URLComponents(string: try TestDatabase.url()))
+        var parts = ["host=\(url.host ?? "127.0.0.1")", "dbname=\(url.path.dropFirst())"]
+        if let port = url.port { parts.append("port=\(port)") }
+        if let user = url.user { parts.append("user=\(user)") }
+        let client = try PostgresClient(configuration: PostgresConfiguration(connectionString: parts.joined(separator: " "), maxConnections: 1))
+        let rows = try await client.query("SELECT current_database(), current_setting('application_name')")
+        await client.close()
+        #expect(try rows[0].decode(String.self, at: 0) == String(url.path.dropFirst()))
+        // Without an application name configured, libpq's fallback applies.
+        #expect(try rows[0].decode(String.self, at: 1) == "flatten")
+    }
+
+    @Test func scriptsRunSeveralStatements() async throws {
+        try await withClient(maxConnections: 1) { client in
+            let table = TestDatabase.uniqueName("pgtest_script")
+            try await client.withConnection { connection in
+                try await connection.executeScript("""
+                    CREATE TEMPORARY TABLE \(PostgresQuery.quoteIdentifier(table)) (v int);
+                    INSERT INTO \(PostgresQuery.quoteIdentifier(table)) VALUES (1), (2);
+                    INSERT INTO \(PostgresQuery.quoteIdentifier(table)) VALUES (3);
+                    """)
+                let sum = try await connection.query("SELECT sum(v)::int8 FROM \(identifier: table)")[0].decode(Int.self, at: 0)
+                #expect(sum == 6)
+            }
+        }
+    }
+}

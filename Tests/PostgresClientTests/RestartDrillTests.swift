@@ -10,30 +10,25 @@ import Testing
 
     /// Runs `$FLATTEN_SERVICES postgres-instance pgclient-drill 55441 ACTION`; returns its URL.
     @discardableResult
-    static func drill(_ action: String) throws -> String {
+    static func drill(_ action: String) async throws -> String {
         let script = try #require(
             ProcessInfo.processInfo.environment["FLATTEN_SERVICES"],
             "FLATTEN_SERVICES is not set: start the services with `scripts/services start` and load them with `eval \"$(scripts/services env)\"`"
         )
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: script)
-        process.arguments = ["postgres-instance", instance, port, action]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "\(script) postgres-instance \(instance) \(port) \(action) failed")
-        return String(decoding: data, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
+        let result = try await runCommand(script, ["postgres-instance", instance, port, action])
+        try #require(result.status == 0, "\(script) postgres-instance \(instance) \(port) \(action) exited with \(result.status)")
+        let url = result.output.split(separator: "\n").last.map(String.init) ?? ""
+        try #require(url.hasPrefix("postgresql://"), "unexpected output from \(script): \(result.output)")
+        return url
     }
 
     @Test func thePoolRecoversAfterTheServerRestarts() async throws {
-        let url = try Self.drill("start")
+        let url = try await Self.drill("start")
         let application = TestDatabase.uniqueName("pgtest-drill")
         try await withClient(url: url, maxConnections: 3, applicationName: application) { client in
             let before = try await Self.backendPIDs(client, concurrent: 6)
             #expect(before.count >= 2)
-            try Self.drill("restart")
+            try await Self.drill("restart")
             // Every statement after the restart succeeds: dead connections are replaced on checkout.
             var after: Set<Int32> = []
             for _ in 0..<5 {
@@ -47,7 +42,7 @@ import Testing
     }
 
     @Test func theListenerResubscribesAndReportsTheGap() async throws {
-        let url = try Self.drill("start")
+        let url = try await Self.drill("start")
         try await withClient(url: url, maxConnections: 1) { client in
             let channel = TestDatabase.uniqueName("drill")
             let listener = PostgresListener(
@@ -61,7 +56,7 @@ import Testing
             try await client.notify(channel: channel, payload: "before")
             #expect(await events.wait { $0.payloads == ["before"] })
 
-            try Self.drill("restart")
+            try await Self.drill("restart")
             #expect(await events.wait(timeout: .seconds(60)) { $0.events.contains(.reconnected) }, "no .reconnected after the restart")
             // Subscribed again: a notification after the restart arrives, after the gap event.
             try await client.notify(channel: channel, payload: "after")

@@ -126,3 +126,64 @@ final class CapturingLogHandler: LogHandler, @unchecked Sendable {
         return stored
     }
 }
+
+/// Runs a program to completion and returns its exit status and standard output.
+///
+/// Uses `posix_spawn` and `waitpid` on a thread of its own: Foundation's `Process.waitUntilExit`
+/// was seen to miss a child's exit when called from a task, and a wait of seconds must not hold
+/// one of the few cooperative threads.
+func runCommand(_ path: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread {
+            continuation.resume(with: Result { try runCommandBlocking(path, arguments) })
+        }
+    }
+}
+
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+}
+
+private func runCommandBlocking(_ path: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+    var descriptors: [Int32] = [-1, -1]
+    guard pipe(&descriptors) == 0 else { throw CommandFailure(description: "pipe failed: errno \(errno)") }
+    // Only the dup2'd standard output may reach the child (and the server it starts).
+    for descriptor in descriptors { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_adddup2(&actions, descriptors[1], 1)
+    let argv = ([path] + arguments).map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    // The child must not inherit this process's blocked signals (dispatch's threads block
+    // them): pgbench -T ends on SIGALRM, for one.
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var noSignals = sigset_t()
+    sigemptyset(&noSignals)
+    var allSignals = sigset_t()
+    sigfillset(&allSignals)
+    posix_spawnattr_setsigmask(&attributes, &noSignals)
+    posix_spawnattr_setsigdefault(&attributes, &allSignals)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    var pid: pid_t = 0
+    let spawned = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
+    close(descriptors[1])
+    guard spawned == 0 else {
+        close(descriptors[0])
+        throw CommandFailure(description: "could not run \(path): errno \(spawned)")
+    }
+    var output: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let count = read(descriptors[0], &buffer, buffer.count)
+        if count > 0 { output.append(contentsOf: buffer[0..<count]) }
+        else if count == 0 || errno != EINTR { break }
+    }
+    close(descriptors[0])
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+    let exitStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    return (exitStatus, String(decoding: output, as: UTF8.self))
+}
