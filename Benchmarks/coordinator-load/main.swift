@@ -133,8 +133,8 @@ actor Ledger {
     }
 }
 
-func register(_ api: API, name: String, enrollToken: String) async throws -> Agent {
-    let registration = AgentRegistration(name: name, labels: ["load": "1"], engineVersion: "20.10.24", engineAPIVersion: "1.41")
+func register(_ api: API, name: String, enrollToken: String, runID: String) async throws -> Agent {
+    let registration = AgentRegistration(name: name, labels: ["load": runID], engineVersion: "20.10.24", engineAPIVersion: "1.41")
     let reply = try await api.send(.POST, APIPath.agentsRegister, token: enrollToken, body: registration)
     guard reply.status == 201 else { throw LoadError(description: "register \(name): HTTP \(reply.status) \(String(buffer: reply.body))") }
     return Agent(name: name, token: try api.decode(AgentRegistrationResponse.self, reply.body).agentToken)
@@ -196,13 +196,16 @@ enum CoordinatorLoad {
         print("coordinator-load against \(options.url) (run \(options.runID))")
         var registered: [Agent] = []
         for index in 0..<options.agents {
-            registered.append(try await register(api, name: "load-\(options.runID)-\(index)", enrollToken: options.enrollToken))
+            registered.append(try await register(api, name: "load-\(options.runID)-\(index)", enrollToken: options.enrollToken, runID: options.runID))
         }
         let agents = registered
 
         // 1. Sustained throughput.
         let throughput = Ledger()
-        let target = options.jobs
+        // Each submission fans out to every agent: round the job count up to whole submissions.
+        let perSubmitter = ((options.jobs + options.agents - 1) / options.agents + options.submitters - 1) / options.submitters
+        let target = perSubmitter * options.submitters * options.agents
+        let cpuBefore = options.pid.flatMap(cpuSeconds(pid:))
         let start = ContinuousClock.now
         let timeLimit = ContinuousClock.now + .seconds(300)
         await withTaskGroup(of: Void.self) { group in
@@ -213,13 +216,12 @@ enum CoordinatorLoad {
                     }
                 }
             }
-            let perSubmitter = (target / options.agents + options.submitters - 1) / options.submitters
             for _ in 0..<options.submitters {
                 group.addTask {
                     for _ in 0..<perSubmitter where ContinuousClock.now < timeLimit {
                         let sent = ContinuousClock.now
                         let submission = JobSubmission(image: try! ImageReference("registry.example/load:1"),
-                                                       target: .selector(["load": "1"]))
+                                                       target: .selector(["load": options.runID]))
                         do {
                             await throughput.sent(try await submit(api, submission, token: options.adminToken), at: sent)
                         } catch {
@@ -236,6 +238,12 @@ enum CoordinatorLoad {
         print(String(format: "throughput: %d jobs submitted→claimed→completed in %.2f s = %.0f jobs/s (%.0f claims/s) with %d agents, %d submitters; errors: %d",
                      completed, seconds, Double(completed) / seconds, Double(claims) / seconds,
                      options.agents, options.submitters, await throughput.errors))
+
+        if let pid = options.pid, let before = cpuBefore, let after = cpuSeconds(pid: pid), completed > 0 {
+            let used = after - before
+            print(String(format: "throughput: the coordinator used %.2f CPU-seconds (%.0f%% of one core), %.3f ms of CPU per job (submit share + claim + complete)",
+                         used, used / seconds * 100, used / Double(completed) * 1000))
+        }
 
         // 2. Submit→claim latency with agents waiting.
         let latency = Ledger()
@@ -278,7 +286,7 @@ enum CoordinatorLoad {
         for chunk in stride(from: 0, to: options.idleAgents, by: 50) {
             idleAgents += try await withThrowingTaskGroup(of: Agent.self) { group in
                 for index in chunk..<min(chunk + 50, options.idleAgents) {
-                    group.addTask { try await register(api, name: "idle-\(options.runID)-\(index)", enrollToken: options.enrollToken) }
+                    group.addTask { try await register(api, name: "idle-\(options.runID)-\(index)", enrollToken: options.enrollToken, runID: options.runID) }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
