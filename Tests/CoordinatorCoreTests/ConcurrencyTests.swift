@@ -49,18 +49,21 @@ struct ConcurrencyTests {
 
     @Test("a submission wakes the waiting agent at once, well before the safety re-check")
     func inProcessWake() async throws {
-        try await TestFleet.run(configure: { $0.wakeRecheckInterval = .seconds(30) }) { fleet in
+        // The re-check is minutes away and the poll waits 25 s: only the submission's wake-up can
+        // hand the agent its job within the poll. Margins are wide so a loaded machine's
+        // scheduling delays cannot fail the test; what it proves is who woke the agent.
+        try await TestFleet.run(configure: { $0.wakeRecheckInterval = .seconds(300) }) { fleet in
             let agent = try await fleet.api.register("a")
             let other = try await fleet.api.register("b")
-            async let claim = fleet.api.claim(agent, wait: 20)
-            async let otherClaim = fleet.api.claim(other, wait: 2)
+            async let claim = fleet.api.claim(agent, wait: 25)
+            async let otherClaim = fleet.api.claim(other, wait: 10)
             try await waitUntil { fleet.coordinator.waiters.waitCount == 2 }
             let start = ContinuousClock.now
             let submitted = try await fleet.api.submit(.to(.host("a")))
             let claimed = try #require(try await claim)
             let latency = ContinuousClock.now - start
             #expect(claimed.job.id == submitted.jobs[0].id)
-            #expect(latency < .seconds(1), "woken after \(latency)")
+            #expect(latency < .seconds(20), "woken after \(latency)")
             // The other agent was not given the job and times out empty.
             #expect(try await otherClaim == nil)
         }
@@ -70,7 +73,7 @@ struct ConcurrencyTests {
     func safetyRecheck() async throws {
         try await TestFleet.run(configure: { $0.wakeRecheckInterval = .milliseconds(300) }) { fleet in
             let agent = try await fleet.api.register("a")
-            async let claim = fleet.api.claim(agent, wait: 10)
+            async let claim = fleet.api.claim(agent, wait: 20)
             try await waitUntil { fleet.coordinator.waiters.waitCount == 1 }
             // Queue a job behind the coordinator's back: no wake, no NOTIFY.
             try await fleet.coordinator.client.execute("""
@@ -80,10 +83,10 @@ struct ConcurrencyTests {
                 INSERT INTO jobs (id, batch_id, agent_id, image, options, state, max_attempts)
                 SELECT gen_random_uuid(), batch.id, \(agent.id), 'docker.io/library/x:1', '{}', 'queued', 1 FROM batch
                 """)
-            let start = ContinuousClock.now
+            // Nothing wakes the agent but the re-check (every 300 ms): without it the poll would
+            // end empty after 20 s.
             let claimed = try await claim
             #expect(claimed != nil)
-            #expect(ContinuousClock.now - start < .seconds(5))
         }
     }
 
@@ -95,7 +98,7 @@ struct ConcurrencyTests {
             #expect(try await fleet.api.claim(agent, wait: 0.5) == nil)
             let elapsed = ContinuousClock.now - start
             #expect(elapsed >= .milliseconds(450))
-            #expect(elapsed < .seconds(5))
+            #expect(elapsed < .seconds(20))
         }
     }
 }

@@ -140,7 +140,7 @@ struct ClaimWaitersTests {
         let start = ContinuousClock.now
         waiters.wake(agent)
         #expect(await reason == .woken)
-        #expect(ContinuousClock.now - start < .seconds(1))
+        #expect(ContinuousClock.now - start < .seconds(10), "a wake must end the 20 s wait early")
         #expect(waiters.waitCount == 0)
     }
 

@@ -10,8 +10,8 @@ struct ProcessTests {
         try await withScratchDatabase { url in
             // Both start (and migrate) at once; the safety re-check is slow, so only NOTIFY can
             // explain a fast wake-up.
-            async let first = CoordinatorProcess.start(databaseURL: url, arguments: ["--recheck-interval", "20"])
-            async let second = CoordinatorProcess.start(databaseURL: url, arguments: ["--recheck-interval", "20"])
+            async let first = CoordinatorProcess.start(databaseURL: url, arguments: ["--recheck-interval", "300"])
+            async let second = CoordinatorProcess.start(databaseURL: url, arguments: ["--recheck-interval", "300"])
             let (a, b) = try await (first, second)
             do {
                 let apiA = LiveAPI(baseURL: a.baseURL)
@@ -19,7 +19,7 @@ struct ProcessTests {
                 let agent = try await apiA.register("multi")
                 // Let B's listener settle, then park the agent on A.
                 let claim = Task { () -> (ClaimResponse?, ContinuousClock.Instant) in
-                    let result = try await apiA.claim(agent, wait: 20)
+                    let result = try await apiA.claim(agent, wait: 25)
                     return (result, ContinuousClock.now)
                 }
                 try await Task.sleep(for: .milliseconds(500))
@@ -28,7 +28,8 @@ struct ProcessTests {
                 let (claimed, claimedAt) = try await claim.value
                 let latency = claimedAt - submittedAt
                 #expect(claimed?.job.id == submitted.jobs[0].id)
-                #expect(latency < .seconds(2), "woken after \(latency); the safety re-check is every 20 s")
+                // Within the 25 s poll, with the re-check 300 s away: only NOTIFY explains it.
+                #expect(latency < .seconds(20), "woken after \(latency); the safety re-check is every 300 s")
                 print("cross-coordinator wake-up: \(latency)")
             } catch {
                 Issue.record("coordinator A log:\n\(a.log.suffix(2000))\ncoordinator B log:\n\(b.log.suffix(2000))")
@@ -52,7 +53,7 @@ struct ProcessTests {
                 coordinator.terminate()
                 let result = try await claim.value
                 #expect(result == nil)
-                #expect(ContinuousClock.now - start < .seconds(5))
+                #expect(ContinuousClock.now - start < .seconds(15), "the held poll (wait 20 s) was not answered at shutdown")
                 let status = try await coordinator.waitForExit(timeout: .seconds(15))
                 #expect(status == 0, "exit status \(status.map(String.init) ?? "still running"); log:\n\(coordinator.log.suffix(2000))")
             } catch {
@@ -71,8 +72,8 @@ struct ProcessTests {
         do {
             let base = try await drill.url()
             try await withScratchDatabase(baseURL: base) { url in
-                async let first = CoordinatorProcess.start(databaseURL: url, arguments: ["--recheck-interval", "30"])
-                async let second = CoordinatorProcess.start(databaseURL: url, arguments: ["--recheck-interval", "30"])
+                async let first = CoordinatorProcess.start(databaseURL: url, arguments: ["--recheck-interval", "300"])
+                async let second = CoordinatorProcess.start(databaseURL: url, arguments: ["--recheck-interval", "300"])
                 let (a, b) = try await (first, second)
                 do {
                     let apiA = LiveAPI(baseURL: a.baseURL)
@@ -93,7 +94,7 @@ struct ProcessTests {
                     let submitted = try await apiB.submit(.to(.host("drill")))
                     let (claimed, claimedAt) = try await claim.value
                     #expect(claimed?.job.id == submitted.jobs[0].id)
-                    #expect(claimedAt - submittedAt < .seconds(5), "woken after \(claimedAt - submittedAt)")
+                    #expect(claimedAt - submittedAt < .seconds(20), "woken after \(claimedAt - submittedAt)")
                     let done = try await apiA.send(
                         .POST, APIPath.jobComplete(submitted.jobs[0].id), token: agent.token,
                         json: JobCompletion(leaseToken: claimed?.leaseToken ?? "", outcome: .skipped(reason: "drill")))
