@@ -169,3 +169,27 @@ struct ImageArchiveTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
     }
 }
+
+@Suite("Gzip layers")
+struct GzipLayerTests {
+    @Test func concatenatedMembersAndPaddingDecompress() throws {
+        let dir = try TemporaryDirectory(); defer { dir.cleanup() }
+        let a = Array(String(repeating: "first member ", count: 50_000).utf8)
+        let b = Array(String(repeating: "second ", count: 70_000).utf8)
+        let compressed = GzipCompressor.compress(a) + GzipCompressor.compress(b) + [UInt8](repeating: 0, count: 512)
+        let path = try dir.write(compressed, to: "layer.gz")
+        let (file, read) = try GzipDecompressor.decompress(FileRegion(file: try RandomAccessFile(path: path)), member: "layer.gz", temporaryDirectory: dir.path)
+        #expect(read == Int64(compressed.count))
+        #expect(file.size == Int64(a.count + b.count))
+        #expect(try file.read(count: Int(file.size), at: 0) == a + b)
+    }
+
+    @Test func truncatedGzipIsRefused() throws {
+        let dir = try TemporaryDirectory(); defer { dir.cleanup() }
+        let compressed = GzipCompressor.compress(Array(String(repeating: "data ", count: 10_000).utf8))
+        let path = try dir.write(Array(compressed.dropLast(20)), to: "short.gz")
+        #expect(throws: ImageArchiveError.self) {
+            _ = try GzipDecompressor.decompress(FileRegion(file: try RandomAccessFile(path: path)), member: "short.gz", temporaryDirectory: dir.path)
+        }
+    }
+}

@@ -62,6 +62,8 @@ final class EngineSession {
         let busybox = Array(try Data(contentsOf: URL(fileURLWithPath: "/usr/bin/busybox")))
         let time = TarTimestamp(seconds: 1_600_000_000)
         var w = TarWriter()
+        // A root entry, as `tar -C dir .` writes: the merge must carry it (as "./").
+        try w.append(TarEntry(name: "./", kind: .directory, mode: 0o755, modificationTime: time))
         for d in ["bin", "etc", "usr", "usr/share", "usr/share/doc", "opt", "opt/keep"] {
             try w.append(TarEntry(name: ByteString(d + "/"), kind: .directory, mode: 0o755, modificationTime: time))
         }
@@ -110,6 +112,10 @@ final class EngineSession {
         let archive = try spool.finish()
         let name = "\(repository):\(tag)"
         let flattened = try FlattenedImage(archive: archive, keepingLowest: keep, repoTags: [name], temporaryDirectory: dir.path)
+        if keep == 0 {
+            // The base layer's root entry comes first in a full flatten.
+            #expect(flattened.plan.outputEntries().first?.name == "./")
+        }
         let size = try flattened.loadArchiveSize()
         // Streamed to the engine with its length known up front, as the agent does.
         let stream = flattened.loadArchiveStream(chunkSize: 256 << 10)
