@@ -4,6 +4,12 @@ import ImageArchive
 import NIOCore
 
 extension FlattenJob {
+    /// The size of the chunks the merged layer is written in, and how many may wait for the
+    /// engine: small enough to keep the agent's memory flat (about 1 MiB in flight), large
+    /// enough that the per-chunk cost is lost in the copying.
+    static let chunkSize = 256 << 10
+    static let pipeCapacity = 2
+
     /// Strategy `merge`: save → merge → hand the image to the engine → (verify) → tag → (push).
     func runMerge(_ context: Context) async throws -> FlattenOutcome {
         let recorder = context.recorder
@@ -82,7 +88,7 @@ extension FlattenJob {
     func importThenLoadConfig(_ flattened: FlattenedImage, existing: Set<String>, context: Context) async throws -> String {
         let recorder = context.recorder
         let resources = context.resources
-        let pipe = ChunkPipe()
+        let pipe = ChunkPipe(capacity: Self.pipeCapacity)
         let engine = self.engine
         let label = "\(CreatedResources.temporaryLabel)=\(id)"
         let (carrier, written) = try await withThrowingTaskGroup(of: PipeStep.self) { group in
@@ -102,7 +108,7 @@ extension FlattenJob {
             }
             group.addTask {
                 do {
-                    let written = try await flattened.writeLayer { chunk in
+                    let written = try await flattened.writeLayer(chunkSize: Self.chunkSize) { chunk in
                         try await pipe.send(ByteBuffer(bytes: chunk))
                         recorder.advance(chunk.count)
                     }
@@ -154,7 +160,7 @@ extension FlattenJob {
         let resources = context.resources
         let size = try flattened.loadArchiveSize()
         recorder.setTotal(size)
-        let pipe = ChunkPipe()
+        let pipe = ChunkPipe(capacity: Self.pipeCapacity)
         let engine = self.engine
         let (loaded, written) = try await withThrowingTaskGroup(of: PipeStep.self) { group in
             group.addTask {
@@ -167,7 +173,7 @@ extension FlattenJob {
             }
             group.addTask {
                 do {
-                    let written = try await flattened.writeLoadArchive { chunk in
+                    let written = try await flattened.writeLoadArchive(chunkSize: Self.chunkSize) { chunk in
                         try await pipe.send(ByteBuffer(bytes: chunk))
                         recorder.advance(chunk.count)
                     }

@@ -17,6 +17,14 @@ import Logging
 /// cancellation the new image and its tags are removed too and displaced tags restored.
 public struct FlattenJob: Sendable {
     /// How the merged layer is handed to the engine.
+    ///
+    /// moby's load (`image/tarexport/load.go`) extracts the whole archive to a temporary
+    /// directory, then registers each layer whose chain it lacks from there (a layer written
+    /// twice), and skips, without opening its file, a layer whose chain it has. Import registers
+    /// the stream as it arrives (written once), under the diff ID of the bytes sent. So a full
+    /// flatten imports the layer and then loads only the config and manifest. Measured by
+    /// `scripts/bench-flatten` (engine 20.10 on tmpfs, 275 MB image, 5 rounds): import 2.75 s,
+    /// load archive 3.08 s (median).
     public enum LayerDelivery: String, Sendable, Hashable, CaseIterable {
         /// `import` for a full flatten, `load` for a partial one.
         case automatic
