@@ -156,10 +156,10 @@ enum AgentBinary {
         process.standardInput = FileHandle.nullDevice
         try process.run()
         // Read both pipes while the process runs, so a full pipe cannot block it.
-        async let out = Task.detached { output.fileHandleForReading.readDataToEndOfFile() }.value
-        async let err = Task.detached { error.fileHandleForReading.readDataToEndOfFile() }.value
+        async let out = onDedicatedThread { output.fileHandleForReading.readDataToEndOfFile() }
+        async let err = onDedicatedThread { error.fileHandleForReading.readDataToEndOfFile() }
         let (outData, errData) = await (out, err)
-        process.waitUntilExit()
+        await onDedicatedThread { process.waitUntilExit() }
         return Run(
             status: process.terminationStatus,
             standardOutput: String(decoding: outData, as: UTF8.self),
