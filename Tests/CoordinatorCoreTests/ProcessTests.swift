@@ -67,7 +67,10 @@ struct ProcessTests {
     @Test("the database restarts mid-test and both coordinators recover, wake-ups included")
     func databaseRestart() async throws {
         let services = try requireEnvironment("FLATTEN_SERVICES")
-        let drill = PostgresDrill(services: services, name: "coord-drill", port: 55442)
+        guard let base = Int(try requireEnvironment("FLATTEN_TEST_DRILL_PORT_BASE")) else {
+            throw MissingEnvironment(variable: "FLATTEN_TEST_DRILL_PORT_BASE")
+        }
+        let drill = PostgresDrill(services: services, name: "coord-drill", port: base + 2)
         try await drill.run("start")
         do {
             let base = try await drill.url()

@@ -6,15 +6,21 @@ import Testing
 /// and a listener. Serialized: both tests restart the same instance.
 @Suite(.serialized) struct RestartDrillTests {
     static let instance = "pgclient-drill"
-    static let port = "55441"
 
-    /// Runs `$FLATTEN_SERVICES postgres-instance pgclient-drill 55441 ACTION`; returns its URL.
+    /// Runs `$FLATTEN_SERVICES postgres-instance pgclient-drill PORT ACTION` on the first port of
+    /// `FLATTEN_TEST_DRILL_PORT_BASE`; returns its URL.
     @discardableResult
     static func drill(_ action: String) async throws -> String {
+        let environment = ProcessInfo.processInfo.environment
         let script = try #require(
-            ProcessInfo.processInfo.environment["FLATTEN_SERVICES"],
+            environment["FLATTEN_SERVICES"],
             "FLATTEN_SERVICES is not set: start the services with `scripts/services start` and load them with `eval \"$(scripts/services env)\"`"
         )
+        let base = try #require(
+            environment["FLATTEN_TEST_DRILL_PORT_BASE"].flatMap { Int($0) },
+            "FLATTEN_TEST_DRILL_PORT_BASE is not set to a port: load the services' environment with `eval \"$(scripts/services env)\"`"
+        )
+        let port = String(base + 1)
         let result = try await runCommand(script, ["postgres-instance", instance, port, action])
         try #require(result.status == 0, "\(script) postgres-instance \(instance) \(port) \(action) exited with \(result.status)")
         let url = result.output.split(separator: "\n").last.map(String.init) ?? ""
