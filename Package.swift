@@ -152,13 +152,14 @@ let package = Package(
         .executableTarget(name: "merge-benchmark", dependencies: ["ImageArchive"], path: "Benchmarks/merge-benchmark"),
 
         // MARK: Tests
+        .target(name: "TestSupport", dependencies: ["DockerEngine"], path: "Tests/TestSupport"),
         .testTarget(name: "FlattenProtocolTests", dependencies: ["FlattenProtocol"]),
         .testTarget(name: "ImageArchiveTests", dependencies: ["ImageArchive", "DockerEngine"]),
-        .testTarget(name: "DockerEngineTests", dependencies: ["DockerEngine"]),
+        .testTarget(name: "DockerEngineTests", dependencies: ["DockerEngine", "TestSupport"]),
         .testTarget(
             name: "FlatteningTests",
             dependencies: [
-                "Flattening", "DockerEngine", "ImageArchive", "FlattenProtocol",
+                "Flattening", "DockerEngine", "ImageArchive", "FlattenProtocol", "TestSupport",
                 // Lists containers (DockerEngine has no call for it) to prove none is left behind.
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -179,6 +180,7 @@ let package = Package(
         .testTarget(
             name: "FleetTests",
             dependencies: [
+                "TestSupport",
                 "FlattenProtocol",
                 "DockerEngine",
                 "PostgresClient",

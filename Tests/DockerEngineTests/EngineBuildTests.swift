@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import DockerEngine
+import TestSupport
 
 @Suite("Build with the legacy builder")
 struct EngineBuildTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import DockerEngine
+import TestSupport
 
 @Suite("Containers: create, export, remove")
 struct EngineContainerTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import DockerEngine
+import TestSupport
 
 @Suite("Image inspect, history, list, tag and remove")
 struct EngineImageTests {

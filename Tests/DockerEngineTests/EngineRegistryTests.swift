@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import DockerEngine
+import TestSupport
 
 @Suite("Push and pull with the local registry")
 struct EngineRegistryTests {

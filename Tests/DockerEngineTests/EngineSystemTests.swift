@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import Testing
 import DockerEngine
+import TestSupport
 
 @Suite("Engine connection, version and info")
 struct EngineSystemTests {

@@ -3,6 +3,7 @@ import FlattenProtocol
 import Flattening
 import Foundation
 import Testing
+import TestSupport
 
 @Suite("the flatten-agent binary")
 struct CommandLineTests {

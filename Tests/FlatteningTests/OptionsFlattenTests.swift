@@ -3,6 +3,7 @@ import FlattenProtocol
 import Flattening
 import Foundation
 import Testing
+import TestSupport
 
 @Suite("push, min-savings, replace and tags against the private engine")
 struct OptionsFlattenTests {

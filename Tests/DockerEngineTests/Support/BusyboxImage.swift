@@ -1,5 +1,6 @@
 import DockerEngine
 import Foundation
+import TestSupport
 
 /// A tiny base image for engine tests: the static `/usr/bin/busybox` as `/bin/busybox` with
 /// applet symlinks, imported with ``DockerClient/importImage(source:repository:tag:changes:message:platform:onProgress:)``.

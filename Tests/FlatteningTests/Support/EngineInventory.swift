@@ -3,6 +3,7 @@ import DockerEngine
 import Foundation
 import Testing
 import NIOCore
+import TestSupport
 
 /// What is on the engine, to prove a flatten left nothing behind.
 enum EngineInventory {

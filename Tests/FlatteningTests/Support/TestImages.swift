@@ -1,6 +1,7 @@
 import DockerEngine
 import Foundation
 import ImageArchive
+import TestSupport
 
 /// Builds images on the private engine for one test and removes them (and a scratch work
 /// directory) afterwards. Every session's base image holds a marker file of its own, so its

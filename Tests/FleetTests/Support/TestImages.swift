@@ -1,5 +1,6 @@
 import DockerEngine
 import Foundation
+import TestSupport
 
 /// Multi-layer images built on the test engines through the Engine API, under unique tags.
 enum TestImages {

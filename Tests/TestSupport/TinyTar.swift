@@ -1,32 +1,33 @@
-// A copy of DockerEngineTests/Support/TinyTar.swift: test targets cannot share sources.
-/// A minimal ustar writer for test archives (rootfs for `importImage`, build contexts). Test-only
-/// and deliberately small: names up to 100 bytes, regular files, directories and symlinks.
-struct TinyTar {
-    private(set) var bytes: [UInt8] = []
+/// A minimal ustar writer for test archives (rootfs for `importImage`, build contexts). Shared by the
+/// test targets (TestSupport) and deliberately small: names up to 100 bytes, regular files, directories and symlinks.
+public struct TinyTar {
+    public private(set) var bytes: [UInt8] = []
+
+    public init() {}
 
     /// Fixed so that archives of the same entries are identical.
-    var modificationTime = 1_700_000_000
+    public var modificationTime = 1_700_000_000
 
-    mutating func addDirectory(_ name: String, mode: Int = 0o755) {
+    public mutating func addDirectory(_ name: String, mode: Int = 0o755) {
         appendHeader(name: name.hasSuffix("/") ? name : name + "/", mode: mode, size: 0, type: "5", linkName: "")
     }
 
-    mutating func addFile(_ name: String, contents: [UInt8], mode: Int = 0o644) {
+    public mutating func addFile(_ name: String, contents: [UInt8], mode: Int = 0o644) {
         appendHeader(name: name, mode: mode, size: contents.count, type: "0", linkName: "")
         bytes += contents
         padToBlock()
     }
 
-    mutating func addFile(_ name: String, text: String, mode: Int = 0o644) {
+    public mutating func addFile(_ name: String, text: String, mode: Int = 0o644) {
         addFile(name, contents: Array(text.utf8), mode: mode)
     }
 
-    mutating func addSymlink(_ name: String, target: String) {
+    public mutating func addSymlink(_ name: String, target: String) {
         appendHeader(name: name, mode: 0o777, size: 0, type: "2", linkName: target)
     }
 
     /// The archive with its two zero end blocks.
-    func finished() -> [UInt8] {
+    public func finished() -> [UInt8] {
         bytes + [UInt8](repeating: 0, count: 1024)
     }
 

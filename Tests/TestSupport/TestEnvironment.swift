@@ -2,18 +2,23 @@ import DockerEngine
 import Foundation
 
 /// Finds the test services through the environment, failing (never skipping) with a message that
-/// names the missing variable. Copy this file into other test targets that need an engine.
-enum TestEnvironment {
-    struct MissingVariable: Error, CustomStringConvertible {
-        var name: String
-        var description: String {
+/// names the missing variable. Shared by the test targets that need an engine.
+public enum TestEnvironment {
+    public struct MissingVariable: Error, CustomStringConvertible {
+        public var name: String
+
+        public init(name: String) {
+            self.name = name
+        }
+
+        public var description: String {
             "the environment variable \(name) is not set: start the test services with `scripts/services start` "
                 + "and load their environment with `eval \"$(scripts/services env)\"`"
         }
     }
 
     /// The value of `name`, or an error naming it.
-    static func require(_ name: String) throws -> String {
+    public static func require(_ name: String) throws -> String {
         guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else {
             throw MissingVariable(name: name)
         }
@@ -21,21 +26,21 @@ enum TestEnvironment {
     }
 
     /// The first private engine (unix socket).
-    static let dockerHostVariable = "FLATTEN_TEST_DOCKER_HOST_1"
+    public static let dockerHostVariable = "FLATTEN_TEST_DOCKER_HOST_1"
     /// The second private engine (unix socket).
-    static let secondDockerHostVariable = "FLATTEN_TEST_DOCKER_HOST_2"
+    public static let secondDockerHostVariable = "FLATTEN_TEST_DOCKER_HOST_2"
     /// The first private engine over plain TCP.
-    static let dockerTCPVariable = "FLATTEN_TEST_DOCKER_TCP_1"
+    public static let dockerTCPVariable = "FLATTEN_TEST_DOCKER_TCP_1"
     /// The local registry, `127.0.0.1:55000`.
-    static let registryVariable = "FLATTEN_TEST_REGISTRY"
+    public static let registryVariable = "FLATTEN_TEST_REGISTRY"
 
-    static func dockerHost(_ variable: String = dockerHostVariable) throws -> DockerHost {
+    public static func dockerHost(_ variable: String = dockerHostVariable) throws -> DockerHost {
         try DockerHost(parsing: require(variable))
     }
 
     /// Connects to the engine named by `variable`, runs `body`, and shuts the client down.
     @discardableResult
-    static func withEngine<Result: Sendable>(
+    public static func withEngine<Result: Sendable>(
         _ variable: String = dockerHostVariable,
         _ body: (DockerClient) async throws -> Result
     ) async throws -> Result {
@@ -43,7 +48,7 @@ enum TestEnvironment {
     }
 
     /// A name no other test (or test run) uses: `flatten-test-<label>-<random>`.
-    static func uniqueName(_ label: String) -> String {
+    public static func uniqueName(_ label: String) -> String {
         let random = UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12)
         return "flatten-test-\(label)-\(random)"
     }
