@@ -28,6 +28,8 @@ public final class SavedImageArchive: Sendable {
     /// Header bytes read to index the archive.
     public let headerBytesRead: Int64
     private let members: [String: TarReader.Record]
+    /// Layer headers indexed while the archive was spooled, by content offset (with the size).
+    private let indexedLayers: [Int64: (size: Int64, layer: IndexedLayer)]
 
     /// Opens and indexes the archive at `path`.
     public convenience init(path: String) throws {
@@ -35,8 +37,14 @@ public final class SavedImageArchive: Sendable {
     }
 
     /// Indexes the archive in `file`.
-    public init(file: RandomAccessFile) throws {
+    public convenience init(file: RandomAccessFile) throws {
+        try self.init(file: file, indexedLayers: [:])
+    }
+
+    /// Indexes the archive in `file`, given the layer headers ``ArchiveSpool`` indexed.
+    init(file: RandomAccessFile, indexedLayers: [Int64: (size: Int64, layer: IndexedLayer)]) throws {
         self.file = file
+        self.indexedLayers = indexedLayers
         var reader = TarReader(region: FileRegion(file: file), source: "image archive \(file.path)")
         var members: [String: TarReader.Record] = [:]
         while let record = try reader.next() {
@@ -118,7 +126,11 @@ public final class SavedImageArchive: Sendable {
             } else if head == GzipDecompressor.zstdMagic {
                 throw ImageArchiveError(.unsupportedCompression, member: name, detail: "zstd-compressed layers are not supported")
             }
-            sources.append(LayerSource(region: region, label: label, diffID: diffIDs[i]))
+            var source = LayerSource(region: region, label: label, diffID: diffIDs[i])
+            if region.file === file, let spooled = indexedLayers[region.offset], spooled.size == region.count {
+                source.indexed = spooled.layer
+            }
+            sources.append(source)
         }
         return (sources, compressedRead)
     }
