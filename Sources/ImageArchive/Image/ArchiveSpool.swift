@@ -10,14 +10,11 @@ import Darwin
 ///
 /// The file is created in the given directory and unlinked at once: it disappears when the
 /// last reader releases it, even if the process is killed. Append chunks as they arrive, then
-/// ``finish()`` to index it. The layer tars' headers are indexed as their bytes are appended
-/// (read back from the page cache right behind the writer), so a merge of the finished archive
-/// does not read the layers' headers again.
+/// ``finish()`` to index it.
 public final class ArchiveSpool {
     private let descriptor: Int32
     private let label: String
     private var closed = false
-    private var indexer: SpoolIndexer
     /// Bytes appended so far.
     public private(set) var size: Int64 = 0
 
@@ -29,13 +26,6 @@ public final class ArchiveSpool {
         label = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         unlink(label)
         descriptor = fd
-        let reading = dup(fd)
-        guard reading >= 0 else {
-            let e = errno
-            close(fd)
-            throw FileAccessError(operation: "duplicate the descriptor of", path: label, errno: e)
-        }
-        indexer = SpoolIndexer(file: RandomAccessFile(adopting: reading, path: label, size: 0))
     }
 
     deinit { if !closed { close(descriptor) } }
@@ -53,7 +43,6 @@ public final class ArchiveSpool {
             done += n
         }
         size += Int64(bytes.count)
-        indexer.advance(written: size)
     }
 
     /// Appends a chunk.
@@ -65,6 +54,6 @@ public final class ArchiveSpool {
     public func finish() throws -> SavedImageArchive {
         precondition(!closed, "finish called twice")
         closed = true
-        return try SavedImageArchive(file: RandomAccessFile(adopting: descriptor, path: label, size: size), indexedLayers: indexer.layers)
+        return try SavedImageArchive(file: RandomAccessFile(adopting: descriptor, path: label, size: size))
     }
 }

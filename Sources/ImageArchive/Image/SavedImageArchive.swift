@@ -28,8 +28,6 @@ public final class SavedImageArchive: Sendable {
     /// Header bytes read to index the archive.
     public let headerBytesRead: Int64
     private let members: [String: TarReader.Record]
-    /// Layer headers indexed while the archive was spooled, by content offset (with the size).
-    private let indexedLayers: [Int64: (size: Int64, layer: IndexedLayer)]
 
     /// Opens and indexes the archive at `path`.
     public convenience init(path: String) throws {
@@ -37,14 +35,8 @@ public final class SavedImageArchive: Sendable {
     }
 
     /// Indexes the archive in `file`.
-    public convenience init(file: RandomAccessFile) throws {
-        try self.init(file: file, indexedLayers: [:])
-    }
-
-    /// Indexes the archive in `file`, given the layer headers ``ArchiveSpool`` indexed.
-    init(file: RandomAccessFile, indexedLayers: [Int64: (size: Int64, layer: IndexedLayer)]) throws {
+    public init(file: RandomAccessFile) throws {
         self.file = file
-        self.indexedLayers = indexedLayers
         var reader = TarReader(region: FileRegion(file: file), source: "image archive \(file.path)")
         var members: [String: TarReader.Record] = [:]
         while let record = try reader.next() {
@@ -126,11 +118,7 @@ public final class SavedImageArchive: Sendable {
             } else if head == GzipDecompressor.zstdMagic {
                 throw ImageArchiveError(.unsupportedCompression, member: name, detail: "zstd-compressed layers are not supported")
             }
-            var source = LayerSource(region: region, label: label, diffID: diffIDs[i])
-            if region.file === file, let spooled = indexedLayers[region.offset], spooled.size == region.count {
-                source.indexed = spooled.layer
-            }
-            sources.append(source)
+            sources.append(LayerSource(region: region, label: label, diffID: diffIDs[i]))
         }
         return (sources, compressedRead)
     }

@@ -82,12 +82,36 @@ private struct MergeBuilder {
 
     mutating func apply(layer l: Int) throws {
         let source = layers[l]
-        let layer = try source.indexed ?? Self.index(source)
-        let index = layer.index
-        let roles = layer.roles
-        headerBytesRead += layer.headerBytesRead
+        var reader = TarReader(region: source.region, source: source.label)
+        var index = LayerIndex()
+        // What each entry's base name makes of it; the entry's name is replaced by its
+        // normalized path (the same storage when normalizing changes nothing), which then
+        // serves as the key everywhere a path is looked up.
+        var roles: [WhiteoutName] = []
+        var contentBytes: Int64 = 0
+        while var record = try reader.next() {
+            let components: [ByteString]
+            switch EntryPath.components(of: record.entry.name) {
+            case .success(let c): components = c
+            case .failure:
+                throw MergeError(.unsafePath, layer: source.label, entry: record.entry.name.description, detail: "the name has a '..' component")
+            }
+            var role = components.last.map(WhiteoutName.classify) ?? .ordinary
+            if components.dropLast().contains(where: { $0.hasPrefix(WhiteoutName.metaPrefix) }) {
+                role = .aufsMetadata  // inside an AUFS metadata directory such as .wh..wh.plnk
+            }
+            if case .whiteout(let target) = role, target.isEmpty {
+                throw MergeError(.emptyWhiteout, layer: source.label, entry: record.entry.name.description, detail: "'.wh.' names no file to delete")
+            }
+            let normalized = EntryPath.join(components)
+            if normalized != record.entry.name { record.entry.name = normalized }
+            if record.entry.kind == .regular { contentBytes += record.entry.size }
+            index.append(record)
+            roles.append(role)
+        }
+        headerBytesRead += reader.bytesRead
         indexes.append(index)
-        layerStats.append(ImageAnalysis.Layer(label: source.label, diffID: source.diffID, size: source.region.count, entryCount: index.count, contentBytes: layer.contentBytes, kept: l < keptCount))
+        layerStats.append(ImageAnalysis.Layer(label: source.label, diffID: source.diffID, size: source.region.count, entryCount: index.count, contentBytes: contentBytes, kept: l < keptCount))
 
         let layerIndex = Int32(l)
         // Pass 1: resolve hard links against the entries before them and the tree below.
@@ -166,24 +190,6 @@ private struct MergeBuilder {
                 tree[current].children[name] = node
             }
         }
-    }
-
-    /// Reads the headers of `source` (contents are not read).
-    static func index(_ source: LayerSource) throws -> IndexedLayer {
-        var reader = TarReader(region: source.region, source: source.label)
-        var layer = IndexedLayer()
-        while let record = try reader.next() {
-            do { try layer.add(record) } catch {
-                switch error {
-                case .unsafePath(let entry):
-                    throw MergeError(.unsafePath, layer: source.label, entry: entry, detail: "the name has a '..' component")
-                case .emptyWhiteout(let entry):
-                    throw MergeError(.emptyWhiteout, layer: source.label, entry: entry, detail: "'.wh.' names no file to delete")
-                }
-            }
-        }
-        layer.headerBytesRead = reader.bytesRead
-        return layer
     }
 
     private func resolveHardLink(_ entry: TarEntry, layer l: Int, seen: [ByteString: Int32], rootsSoFar: [RecordRef]) throws -> RecordRef {

@@ -6,9 +6,6 @@ public struct LayerSource: Sendable {
     public let label: String
     /// The layer's diff ID (`sha256:…`) when known.
     public let diffID: String?
-    /// The layer's headers when they were indexed as the layer was spooled (see
-    /// ``ArchiveSpool``); nil: ``LayerMerge`` reads them.
-    var indexed: IndexedLayer?
 
     public init(region: FileRegion, label: String, diffID: String? = nil) {
         self.region = region

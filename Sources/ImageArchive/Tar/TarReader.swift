@@ -28,8 +28,6 @@ public struct TarReader {
     /// Header bytes read so far (content is never read by the reader).
     public private(set) var bytesRead: Int64 = 0
     private var position: Int64 = 0
-    /// Where (within the region) the next header is read from.
-    var nextHeaderOffset: Int64 { position }
     private var finished = false
     private var globalRecords: [PAXRecord] = []
     private var lastUserName = ByteString.empty
