@@ -20,8 +20,6 @@ actor CreatedResources {
     private var newImage: String?
     /// References written, each with the image it pointed to before (to restore on failure).
     private var tags: [(reference: String, previous: String?)] = []
-    /// Removals started by ``removeTemporaryImageConcurrently(_:)``, not yet awaited.
-    private var pendingRemovals: [Task<Void, Never>] = []
 
     init(engine: DockerClient, jobID: String, containerNames: [String] = [], logger: Logger) {
         self.engine = engine
@@ -47,19 +45,9 @@ actor CreatedResources {
         await remove(image: id)
     }
 
-    /// Starts removing one temporary image without waiting for it; ``finishSucceeded(scanForLeftovers:)``
-    /// and ``rollBack()`` wait for it.
-    func removeTemporaryImageConcurrently(_ id: String) {
-        temporaryImages.removeAll { $0 == id }
-        pendingRemovals.append(Task { await self.remove(image: id) })
-    }
-
     /// After success: removes containers and temporary images; keeps the new image and tags.
-    ///
-    /// - Parameter scanForLeftovers: also list the engine's images to find temporary images whose
-    ///   creation answer never arrived. Not needed when every request creating one was answered.
-    func finishSucceeded(scanForLeftovers: Bool = true) async {
-        await removeTemporary(scanForLeftovers: scanForLeftovers)
+    func finishSucceeded() async {
+        await removeTemporary()
     }
 
     /// After failure or cancellation: also untags what was tagged (restoring the image each
@@ -85,16 +73,14 @@ actor CreatedResources {
         }
     }
 
-    private func removeTemporary(scanForLeftovers: Bool = true) async {
-        for removal in pendingRemovals { await removal.value }
-        pendingRemovals = []
+    private func removeTemporary() async {
         for id in containers { await remove(container: id) }
         containers = []
         for name in containerNames { await remove(container: name) }
         for id in temporaryImages { await remove(image: id) }
         temporaryImages = []
         // A carrier the engine created after the request was cancelled is found by its label.
-        if scanForLeftovers, let leftovers = try? await engine.listImages(all: true) {
+        if let leftovers = try? await engine.listImages(all: true) {
             for image in leftovers where image.labels[Self.temporaryLabel] == jobID {
                 await remove(image: image.id)
             }

@@ -16,9 +16,6 @@ extension FlattenJob {
         let subject = context.subject
         let original = subject.original
 
-        // The engine's image list is only needed after the merge; asked for now, it costs no
-        // round trip of its own (the save keeps the engine busy for a second or more anyway).
-        async let listedIDs = engine.listImages(all: true).map(\.id)
         let archive = try await recorder.run(.saving) {
             try await save(original.id, into: context.directory, recorder: recorder)
         }
@@ -51,7 +48,7 @@ extension FlattenJob {
         case .importLayer where subject.kept.count > 0: .loadArchive
         default: layerDelivery
         }
-        let existing = Set(try await listedIDs)
+        let existing = Set(try await engine.listImages(all: true).map(\.id))
         let newImageID = try await recorder.run(.loading, total: flattened.plan.layerSize) {
             switch delivery {
             case .importLayer, .automatic:
@@ -67,11 +64,6 @@ extension FlattenJob {
         return try await finish(context, newImageID: newImageID, strategy: .merge, warnings: warnings)
     }
 
-    static func seconds(_ from: ContinuousClock.Instant, _ to: ContinuousClock.Instant) -> Double {
-        let d = from.duration(to: to)
-        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-    }
-
     /// The content bytes a flatten removes, as the engine counts image size (file contents):
     /// the squashed layers' content minus the flattened layer's.
     static func predictedSavings(_ analysis: ImageAnalysis) -> Int64 {
@@ -81,27 +73,13 @@ extension FlattenJob {
 
     /// Streams `docker save` of `imageID` into a spool file in the work directory and indexes it.
     func save(_ imageID: String, into directory: WorkDirectory, recorder: PhaseRecorder) async throws -> SavedImageArchive {
-        let clock = ContinuousClock()
-        let start = clock.now
         let stream = try await engine.saveImage(imageID)
         let spool = try ArchiveSpool(directory: directory.path)
-        var firstByte: ContinuousClock.Instant?
         for try await chunk in stream {
-            if firstByte == nil { firstByte = clock.now }
             try chunk.withUnsafeReadableBytes { try spool.append($0) }
             recorder.advance(chunk.readableBytes)
         }
-        let received = clock.now
-        let archive = try spool.finish()
-        // The engine (before 25) writes the whole archive to a temporary directory before it
-        // sends a byte: the first figure is the engine's, the second the transfer's.
-        logger.debug("saved", metadata: [
-            "bytes": "\(spool.size)",
-            "firstByteSeconds": "\(Self.seconds(start, firstByte ?? received))",
-            "transferSeconds": "\(Self.seconds(firstByte ?? received, received))",
-            "indexSeconds": "\(Self.seconds(received, clock.now))",
-        ])
-        return archive
+        return try spool.finish()
     }
 
     /// Full flatten, written once by the engine: the merged layer is streamed to `import` (as a
@@ -153,8 +131,6 @@ extension FlattenJob {
             return (carrier!, written!)
         }
 
-        let clock = ContinuousClock()
-        let imported = clock.now
         let carrierInspect = try await engine.inspectImage(carrier)
         guard carrierInspect.diffIDs == [written.diffID] else {
             throw FlattenError(.engineMismatch("the engine stored the flattened layer as \(carrierInspect.diffIDs), not \(written.diffID)"))
@@ -173,13 +149,7 @@ extension FlattenJob {
         guard loaded.loadedImageIDs.contains(newImageID) else {
             throw FlattenError(.engineMismatch("loading the flattened config gave \(loaded.loadedImageIDs), expected \(newImageID)"))
         }
-        // The carrier's layer now belongs to the new image too, so removing the carrier only
-        // drops its config: done while the image is tagged, awaited before the flatten ends.
-        await resources.removeTemporaryImageConcurrently(carrier)
-        logger.debug("layer imported, config loaded", metadata: [
-            "diffID": "\(written.diffID)", "bytes": "\(written.size)",
-            "configLoadSeconds": "\(Self.seconds(imported, clock.now))",
-        ])
+        await resources.removeTemporaryImage(carrier)
         return newImageID
     }
 

@@ -101,10 +101,7 @@ public struct FlattenJob: Sendable {
             case .merge: outcome = try await runMerge(context)
             case .export: outcome = try await runExport(context)
             }
-            // A merge's only carrier-creating request (the import) was answered when it succeeds,
-            // so no carrier can be left unrecorded: no need to list the engine's images.
-            let scan = options.strategy != .merge
-            await Self.detached { await resources.finishSucceeded(scanForLeftovers: scan) }
+            await Self.detached { await resources.finishSucceeded() }
             directory?.remove()
             return outcome
         } catch {
@@ -212,13 +209,11 @@ public struct FlattenJob: Sendable {
             verified = true
         }
         try Task.checkCancellation()
-        // Read while the image is tagged: neither request changes what the other reads.
-        async let inspected = engine.inspectImage(newImageID)
         let tags = try await recorder.run(.tagging) { try await tag(newImageID: newImageID, context: context) }
         if options.push {
             try await recorder.run(.pushing) { try await push(context.subject.newTag, context: context) }
         }
-        let flattened = try await inspected
+        let flattened = try await engine.inspectImage(newImageID)
         let result = FlattenResult(
             originalImageId: original.id,
             newImageId: flattened.id,
