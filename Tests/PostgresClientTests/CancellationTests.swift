@@ -7,7 +7,16 @@ import Testing
         try await withClient(maxConnections: 1) { client in
             let before = try await client.query("SELECT pg_backend_pid()")[0].decode(Int32.self, at: 0)
             let sleeper = Task { try await client.query("SELECT pg_sleep(30)") }
-            try await Task.sleep(for: .milliseconds(500))
+            // Cancel once the server runs the statement: a cancel that reaches the server before
+            // its statement does is lost (libpq's protocol), and that is not what this tests.
+            let running = try await withClient(maxConnections: 1) { observer in
+                await eventually(timeout: .seconds(20)) {
+                    let rows = try? await observer.query(
+                        "SELECT count(*) FROM pg_stat_activity WHERE pid = \(before) AND state = 'active' AND query LIKE 'SELECT pg_sleep(30)%'")
+                    return ((try? rows?[0].decode(Int.self, at: 0)) ?? 0) == 1
+                }
+            }
+            #expect(running, "pg_sleep(30) never showed up as running on backend \(before)")
             let cancelled = ContinuousClock.now
             sleeper.cancel()
             let result = await sleeper.result
