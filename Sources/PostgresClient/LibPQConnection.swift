@@ -13,9 +13,9 @@ import Darwin
 /// One libpq connection (`PGconn`). Every method except ``sendCancel()`` blocks and must run
 /// off Swift's cooperative pool (on the client's thread pool or the listener's thread).
 ///
-/// `@unchecked Sendable` is safe because a `PGconn` is used by one thread at a time: the pool
-/// hands a connection to one caller, whose calls run one after another, and the listener keeps
-/// its connection to its own thread. The only use from another thread is ``sendCancel()``,
+/// `@unchecked Sendable` is safe because a `PGconn` (and the statement cache beside it) is used
+/// by one thread at a time: the pool hands a connection to one caller, whose calls run one after
+/// another, and the listener keeps its connection to its own thread. The only use from another thread is ``sendCancel()``,
 /// which goes through a `PGcancel`, the object libpq made for exactly that.
 final class LibPQConnection: @unchecked Sendable {
     private let conn: OpaquePointer
@@ -23,6 +23,14 @@ final class LibPQConnection: @unchecked Sendable {
     /// Kept alive as long as `conn`, which holds an unretained pointer to it.
     private let noticeSink: NoticeSink
     private var isClosed = false
+    /// Statements prepared on this connection (`PQprepare`), by SQL text and parameter types:
+    /// parsing and planning a statement costs the server more than running most of ours, so
+    /// each distinct statement is prepared once per connection and then only executed.
+    private var preparedStatements: [PreparedStatementKey: String] = [:]
+    private var nextPreparedStatementID = 0
+    /// Past this many distinct statements on one connection, new ones run unprepared, so SQL
+    /// built with varying text cannot grow the server's memory without bound.
+    static let preparedStatementCapacity = 256
 
     /// Where the connection goes, for messages: `host 127.0.0.1 port 5432 database flatten user flatten`.
     let target: String
@@ -159,12 +167,56 @@ final class LibPQConnection: @unchecked Sendable {
             throw PostgresError.invalidArgument("SQL text contains a NUL character")
         }
         if buffer.isEmpty { buffer.append(0) }
-        let result = buffer.withUnsafeBufferPointer { buffer -> OpaquePointer? in
-            let base = UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self)
-            let values: [UnsafePointer<CChar>?] = offsets.map { $0 < 0 ? nil : base + $0 }
-            return PQexecParams(conn, query.sql, Int32(bindings.count), types, values, lengths, formats, 0)
+        let key = PreparedStatementKey(sql: query.sql, types: types)
+        let name = try preparedStatementName(for: key)
+        func run() -> OpaquePointer? {
+            buffer.withUnsafeBufferPointer { buffer -> OpaquePointer? in
+                let base = UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self)
+                let values: [UnsafePointer<CChar>?] = offsets.map { $0 < 0 ? nil : base + $0 }
+                if let name {
+                    return PQexecPrepared(conn, name, Int32(bindings.count), values, lengths, formats, 0)
+                }
+                return PQexecParams(conn, query.sql, Int32(bindings.count), types, values, lengths, formats, 0)
+            }
         }
-        return try makeRows(result, query: query.sql)
+        do {
+            return try makeRows(run(), query: query.sql)
+        } catch let error as PostgresError where name != nil && Self.invalidatesPreparedStatement(error) {
+            // The server forgot the statement (DISCARD / DEALLOCATE in a script) or its result
+            // shape changed under it (DDL): forget it too. Outside a transaction nothing was
+            // applied, so prepare afresh and run once more; inside one, the transaction is
+            // aborted anyway and the caller sees the error.
+            preparedStatements.removeValue(forKey: key)
+            guard isIdleOutsideTransaction, let fresh = try preparedStatementName(for: key) else { throw error }
+            return try buffer.withUnsafeBufferPointer { buffer in
+                let base = UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self)
+                let values: [UnsafePointer<CChar>?] = offsets.map { $0 < 0 ? nil : base + $0 }
+                return try makeRows(PQexecPrepared(conn, fresh, Int32(bindings.count), values, lengths, formats, 0), query: query.sql)
+            }
+        }
+    }
+
+    /// The name of `key`'s prepared statement, preparing it on first use; nil once the cache is
+    /// full (the statement then runs unnamed, parsed and planned each time).
+    private func preparedStatementName(for key: PreparedStatementKey) throws -> String? {
+        if let name = preparedStatements[key] { return name }
+        guard preparedStatements.count < Self.preparedStatementCapacity else { return nil }
+        nextPreparedStatementID += 1
+        let name = "flatten_s\(nextPreparedStatementID)"
+        _ = try makeRows(PQprepare(conn, name, key.sql, Int32(key.types.count), key.types), query: key.sql)
+        preparedStatements[key] = name
+        return name
+    }
+
+    /// Whether `error` says a prepared statement is gone or stale (rather than the statement
+    /// itself failing): `26000` invalid_sql_statement_name, or `0A000` "cached plan must not
+    /// change result type".
+    private static func invalidatesPreparedStatement(_ error: PostgresError) -> Bool {
+        switch error.sqlState {
+        case "26000": return true
+        case "0A000": return error.message.contains("cached plan must not change result type")
+        default: return false
+        }
     }
 
     /// Runs SQL text without parameters, which may hold several statements (`PQexec`, simple
@@ -383,4 +435,11 @@ final class NoticeSink: Sendable {
 private let noticeReceiver: PQnoticeReceiver = { context, result in
     guard let context, let result else { return }
     Unmanaged<NoticeSink>.fromOpaque(context).takeUnretainedValue().receive(result)
+}
+
+/// What a prepared statement is keyed by: the same text with other parameter types is another
+/// statement to the server.
+struct PreparedStatementKey: Hashable {
+    let sql: String
+    let types: [Oid]
 }

@@ -97,10 +97,11 @@ public final class PostgresConnection: Sendable {
                 // PQcancel opens a connection to the server: never on the cooperative pool, and
                 // not on the client's thread pool, whose threads may all be busy.
                 Thread.detachNewThread {
-                    if let failure = underlying.sendCancel() {
-                        logger.warning("could not send cancel request", metadata: ["postgres.error": "\(failure)"])
+                    cancellation.sendCancelRequests {
+                        if let failure = underlying.sendCancel() {
+                            logger.warning("could not send cancel request", metadata: ["postgres.error": "\(failure)"])
+                        }
                     }
-                    cancellation.cancelRequestDone()
                 }
             }
         } catch let error as PostgresError where error.isQueryCanceled && Task.isCancelled {

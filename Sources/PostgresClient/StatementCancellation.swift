@@ -2,10 +2,16 @@ import Dispatch
 
 /// Coordinates one statement with a cancel request from another thread.
 ///
-/// A cancel request (`PQcancel`) reaches the server asynchronously; if it arrived after the
-/// statement finished it could cancel the *next* statement on the connection, run by another
-/// caller. So the statement's thread, when it finishes while a cancel request is in flight,
-/// waits for that request to be delivered before the connection is released.
+/// Two races shape it:
+/// - A cancel request (`PQcancel`) that reaches the server while the backend is between
+///   statements is dropped by the server. That happens when it lands before the statement's
+///   bytes were read, or between the two round trips of a prepared statement's first use.
+///   So the cancelling thread re-sends the request, with growing pauses, until the statement
+///   returns.
+/// - A cancel request that arrived after the statement finished could cancel the *next*
+///   statement on the connection, run by another caller. So the statement's thread, when it
+///   finishes while a cancel is being sent, waits for that send to be done before the
+///   connection is released.
 final class StatementCancellation: Sendable {
     private enum State {
         case notStarted
@@ -15,7 +21,11 @@ final class StatementCancellation: Sendable {
         case cancelledBeforeStart
     }
 
+    /// Pauses between cancel requests while the statement still runs.
+    static let resendPauses: [DispatchTimeInterval] = [.milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1)]
+
     private let state = Locked(State.notStarted)
+    private let statementReturned = DispatchSemaphore(value: 0)
     private let cancelDelivered = DispatchSemaphore(value: 0)
 
     /// Called on the statement's thread before it runs; false when it was cancelled first.
@@ -27,8 +37,8 @@ final class StatementCancellation: Sendable {
         }
     }
 
-    /// Called when the task is cancelled; true when the caller must send a cancel request
-    /// (the statement is running) and then call ``cancelRequestDone()``.
+    /// Called when the task is cancelled; true when the caller must run
+    /// ``sendCancelRequests(_:)`` on a thread of its own (the statement is running).
     func requestCancel() -> Bool {
         state.withLock { state in
             switch state {
@@ -44,17 +54,28 @@ final class StatementCancellation: Sendable {
         }
     }
 
-    /// Called by the thread that sent the cancel request once it is done.
-    func cancelRequestDone() {
+    /// Sends cancel requests with `send` until the statement returns; blocks. Each pause
+    /// between requests ends early when the statement returns.
+    func sendCancelRequests(_ send: () -> Void) {
+        var pauses = Self.resendPauses[...]
+        while true {
+            send()
+            let pause = pauses.count > 1 ? pauses.removeFirst() : pauses.first!
+            if statementReturned.wait(timeout: .now() + pause) == .success { break }
+        }
         cancelDelivered.signal()
     }
 
-    /// Called on the statement's thread after it returned; waits for an in-flight cancel request.
+    /// Called on the statement's thread after it returned; waits for a cancel request being
+    /// sent to be done.
     func end() {
         let mustWait = state.withLock { state in
             defer { state = .finished }
             return state == .cancelling
         }
-        if mustWait { cancelDelivered.wait() }
+        if mustWait {
+            statementReturned.signal()
+            cancelDelivered.wait()
+        }
     }
 }

@@ -32,6 +32,28 @@ import Testing
         }
     }
 
+    /// A cancel that reaches the server before the statement does (or between a prepared
+    /// statement's prepare and execute) is dropped by the server; the client must re-send it.
+    /// Cancelling at many moments around the statement's start exercises those windows.
+    @Test func aCancelRacingTheStatementsStartStillEndsIt() async throws {
+        try await withClient(maxConnections: 1) { client in
+            for round in 0..<20 {
+                // A fresh statement text each round, so some rounds also prepare it first.
+                let sleeper = Task { try await client.query("SELECT pg_sleep(30), \(unescaped: String(round)) AS round") }
+                try await Task.sleep(for: .microseconds(round * 250))
+                let cancelled = ContinuousClock.now
+                sleeper.cancel()
+                let result = await sleeper.result
+                let took = ContinuousClock.now - cancelled
+                #expect(throws: CancellationError.self, "round \(round)") { try result.get() }
+                // pg_sleep(30) would take 30 s: well under it means the server cancelled it.
+                #expect(took < .seconds(15), "round \(round): cancellation took \(took)")
+            }
+            let after = try await client.query("SELECT 1 + 1")
+            #expect(try after[0].decode(Int.self, at: 0) == 2)
+        }
+    }
+
     @Test func aTaskCancelledBeforeItsStatementNeverRunsIt() async throws {
         try await withClient(maxConnections: 1) { client in
             try await withScratchTable(client, columns: "v int") { table in
