@@ -80,6 +80,17 @@ struct PureValueTests {
         }
     }
 
+    @Test("base64url matches Foundation's base64 with the URL alphabet and no padding, at every length")
+    func base64URL() {
+        for length in 0...40 {
+            let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ length &* 11) }
+            let expected = Data(bytes).base64EncodedString()
+                .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+                .replacingOccurrences(of: "=", with: "")
+            #expect(bytes.withUnsafeBytes { SecretToken.base64URL($0) } == expected, "length \(length)")
+        }
+    }
+
     @Test("a token's hash is its SHA-256 in hex")
     func hash() {
         #expect(SecretToken.hash(of: "abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")

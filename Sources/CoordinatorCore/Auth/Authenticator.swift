@@ -38,9 +38,10 @@ public struct Authenticator: Sendable {
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
             throw APIError.unauthorized("the Authorization header must be \"Bearer <token>\"")
         }
-        let token = parts[1].trimmingCharacters(in: .whitespaces)
+        let isBlank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+        let token = parts[1].drop(while: isBlank).reversed().drop(while: isBlank).reversed()
         guard !token.isEmpty else { throw APIError.unauthorized("the bearer token is empty") }
-        return token
+        return String(token)
     }
 
     /// Who sent `request`.

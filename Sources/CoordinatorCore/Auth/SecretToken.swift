@@ -9,19 +9,48 @@ public enum SecretToken {
     /// A fresh token from the system's cryptographic random source.
     public static func generate() -> String {
         // One draw from the system's secure source (not 32 one-byte draws, each a syscall).
-        let bytes = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
-        return bytes.base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        SymmetricKey(size: .bits256).withUnsafeBytes { base64URL($0) }
     }
 
     /// The SHA-256 of `token`'s UTF-8, as lowercase hex: what the database stores.
     public static func hash(of token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        var token = token
+        let digest = token.withUTF8 { SHA256.hash(data: $0) }
+        // Every request hashes a token: write the hex straight into the string's storage.
+        return String(unsafeUninitializedCapacity: SHA256.byteCount * 2) { buffer in
+            var index = 0
+            for byte in digest {
+                buffer[index] = hexDigits[Int(byte >> 4)]
+                buffer[index + 1] = hexDigits[Int(byte & 0x0f)]
+                index += 2
+            }
+            return index
+        }
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+    private static let base64URLDigits = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+
+    /// Unpadded base64url (RFC 4648 section 5) of `bytes`.
+    static func base64URL(_ bytes: UnsafeRawBufferPointer) -> String {
+        String(unsafeUninitializedCapacity: (bytes.count * 4 + 2) / 3) { buffer in
+            var out = 0
+            var index = 0
+            while index < bytes.count {
+                let remaining = bytes.count - index
+                let b0 = UInt32(bytes[index])
+                let b1 = remaining > 1 ? UInt32(bytes[index + 1]) : 0
+                let b2 = remaining > 2 ? UInt32(bytes[index + 2]) : 0
+                let group = b0 << 16 | b1 << 8 | b2
+                let characters = min(4, remaining + 1)
+                for position in 0..<characters {
+                    buffer[out] = base64URLDigits[Int(group >> (18 - 6 * UInt32(position)) & 0x3f)]
+                    out += 1
+                }
+                index += 3
+            }
+            return out
+        }
     }
 }
 

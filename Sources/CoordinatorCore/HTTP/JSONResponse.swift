@@ -12,6 +12,12 @@ enum JSONResponse {
         return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 
+    /// A 200 (or `status`) whose body is JSON text built elsewhere (by PostgreSQL).
+    static func rendered(_ json: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"],
+                 body: ResponseBody(byteBuffer: ByteBuffer(string: json)))
+    }
+
     static func error(_ error: APIError) -> Response {
         // Encoding a struct of two strings cannot fail; fall back to a fixed body to be total.
         let data = (try? JSONEncoder.flattenProtocol.encode(error.body))

@@ -1,5 +1,6 @@
 import FlattenProtocol
 import Foundation
+import NIOConcurrencyHelpers
 import Prometheus
 
 /// The coordinator's Prometheus metrics, in a registry of its own (so several coordinators in
@@ -17,6 +18,8 @@ public final class CoordinatorMetrics: Sendable {
     private let claimed: Counter
     private let emptyClaims: Counter
     private let claimWait: DurationHistogram
+    /// Routes are templates and statuses few, so this stays small.
+    private let requestHistograms = NIOLockedValueBox<[RequestKey: DurationHistogram]>([:])
 
     private static let claimWaitBuckets: [Duration] = [
         .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
@@ -62,11 +65,25 @@ public final class CoordinatorMetrics: Sendable {
 
     /// Records one HTTP request.
     public func recordRequest(route: String, method: String, status: Int, duration: Duration) {
-        registry.makeDurationHistogram(
-            descriptor: Self.requestDuration,
-            labels: [("route", route), ("method", method), ("status", String(status))],
-            buckets: Self.requestBuckets
-        ).record(duration)
+        let key = RequestKey(route: route, method: method, status: status)
+        // The registry's lookup builds and validates the label set each time; on the hot path
+        // a histogram per (route, method, status) is looked up here instead.
+        let histogram = requestHistograms.withLockedValue { cache in
+            if let histogram = cache[key] { return histogram }
+            let histogram = registry.makeDurationHistogram(
+                descriptor: Self.requestDuration,
+                labels: [("route", route), ("method", method), ("status", String(status))],
+                buckets: Self.requestBuckets)
+            cache[key] = histogram
+            return histogram
+        }
+        histogram.record(duration)
+    }
+
+    private struct RequestKey: Hashable {
+        let route: String
+        let method: String
+        let status: Int
     }
 
     /// The exposition text, after setting the job gauges to `jobCounts` (when known).

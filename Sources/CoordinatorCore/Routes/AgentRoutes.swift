@@ -73,8 +73,7 @@ struct AgentRoutes<Context: RequestContext>: Sendable {
                 leaseDuration: configuration.leaseDuration)
             {
                 metrics.recordClaim(handedOutJob: true, wait: ContinuousClock.now - start)
-                return try JSONResponse.make(ClaimResponse(
-                    job: claimed.job, leaseToken: leaseToken, leaseExpiresAt: claimed.leaseExpiresAt))
+                return JSONResponse.rendered(claimed.responseJSON(leaseToken: leaseToken))
             }
             let remaining = deadline - ContinuousClock.now
             guard remaining > .zero else { break }
@@ -101,7 +100,7 @@ struct AgentRoutes<Context: RequestContext>: Sendable {
         let outcome = try await jobs.heartbeat(
             job: id, agent: agent.id, leaseTokenHash: SecretToken.hash(of: heartbeat.leaseToken),
             progress: heartbeat.progress, leaseDuration: configuration.leaseDuration)
-        return try respond(outcome, job: id)
+        return try respond(outcome, job: id) { try JSONResponse.make($0) }
     }
 
     /// `POST /v1/jobs/{id}/complete`: 200 with the finished job (also for a repeated delivery).
@@ -112,7 +111,7 @@ struct AgentRoutes<Context: RequestContext>: Sendable {
         let outcome = try await jobs.complete(
             job: id, agent: agent.id, leaseTokenHash: SecretToken.hash(of: completion.leaseToken),
             outcome: completion.outcome)
-        return try respond(outcome, job: id)
+        return try respond(outcome, job: id) { JSONResponse.rendered($0.json) }
     }
 
     /// `POST /v1/jobs/{id}/fail`: 200 with the job, now queued (retry), failed or canceled.
@@ -123,13 +122,15 @@ struct AgentRoutes<Context: RequestContext>: Sendable {
         let outcome = try await jobs.fail(
             job: id, agent: agent.id, leaseTokenHash: SecretToken.hash(of: failure.leaseToken),
             message: failure.message, retryable: failure.retryable, backoff: configuration.retryBackoff)
-        return try respond(outcome, job: id)
+        return try respond(outcome, job: id) { try JSONResponse.make($0) }
     }
 
-    private func respond<Value: Encodable>(_ outcome: LeasedOutcome<Value>, job id: UUID) throws -> Response {
+    private func respond<Value>(
+        _ outcome: LeasedOutcome<Value>, job id: UUID, applied: (Value) throws -> Response
+    ) throws -> Response {
         switch outcome {
         case .applied(let value):
-            return try JSONResponse.make(value)
+            return try applied(value)
         case .repeated(let job):
             return try JSONResponse.make(job)
         case .noSuchJob:

@@ -43,11 +43,11 @@ struct JobRoutes<Context: RequestContext>: Sendable {
         }
         if outcome.created {
             // Agents long-polling this coordinator learn at once; the others through NOTIFY.
-            for agent in Set(outcome.response.jobs.map(\.agentId)) {
+            for agent in Set(outcome.agentIDs) {
                 waiters.wake(agent)
             }
         }
-        return try JSONResponse.make(outcome.response, status: outcome.created ? .created : .ok)
+        return JSONResponse.rendered(outcome.json, status: outcome.created ? .created : .ok)
     }
 
     /// `GET /v1/jobs?state=&agent=&batch=&image=&cursor=&limit=`: newest first.

@@ -3,10 +3,18 @@ import Foundation
 
 /// What ``JobStore/submit(_:onlineWithin:instance:)`` did.
 public struct SubmissionOutcome: Sendable {
-    /// The batch and its jobs.
-    public var response: SubmissionResponse
+    /// The ``SubmissionResponse`` (the batch and its jobs) as the API's JSON.
+    public var json: String
     /// False when an earlier submission with the same idempotency key was returned.
     public var created: Bool
+    /// The agents the batch's jobs are bound to (to wake their long polls).
+    public var agentIDs: [UUID]
+
+    /// The ``SubmissionResponse`` JSON of a new batch whose jobs PostgreSQL rendered.
+    static func responseJSON(batch: BatchSummary, jobs: [RenderedJob]) throws -> String {
+        let summary = String(decoding: try JSONEncoder.flattenProtocol.encode(batch), as: UTF8.self)
+        return #"{"batch":"# + summary + #","jobs":["# + jobs.map(\.json).joined(separator: ",") + "]}"
+    }
 }
 
 /// Why a submission queued nothing.

@@ -79,7 +79,9 @@ public struct JobStore: Sendable {
                 guard let response = try await Self.batch(id, on: connection) else {
                     throw StoreError(description: "batch \(id) for idempotency key \(key) has no row")
                 }
-                return SubmissionOutcome(response: response, created: false)
+                return SubmissionOutcome(
+                    json: String(decoding: try JSONEncoder.flattenProtocol.encode(response), as: UTF8.self),
+                    created: false, agentIDs: response.jobs.map(\.agentId))
             }
 
             let rows = try await connection.query("""
@@ -95,17 +97,23 @@ public struct JobStore: Sendable {
                 ), events AS (
                     INSERT INTO job_events (job_id, kind, attempt) SELECT id, 'queued', 0 FROM inserted
                 )
-                SELECT \(unescaped: Job.columns), a.name AS agent_name,
+                SELECT j.id, j.agent_id, j.created_at, \(unescaped: RenderedJob.sqlExpression) AS job_json,
                        pg_notify(\(Self.queuedChannel), j.agent_id::text || ' ' || \(instance.lowercased)) AS notified
                 FROM inserted j JOIN agents a ON a.id = j.agent_id
                 ORDER BY a.name
                 """)
-            guard !rows.isEmpty else {
+            guard let first = rows.first else {
                 throw SubmissionRefusal.noMatchingAgents(submission.target)
             }
-            let jobs = try rows.map(Job.init(row:))
-            let batch = BatchSummary(jobs: jobs, id: batchID, image: submission.image, createdAt: jobs[0].createdAt)
-            return SubmissionOutcome(response: SubmissionResponse(batch: batch, jobs: jobs), created: true)
+            // A fan-out answers with every job it queued: rendered by PostgreSQL, like claims.
+            let batch = BatchSummary(
+                id: batchID, image: submission.image, createdAt: try first.decode(Date.self, column: "created_at"),
+                jobCount: rows.count, counts: [.queued: rows.count], bytesSaved: 0)
+            let jobs = try rows.map(RenderedJob.init(row:))
+            return SubmissionOutcome(
+                json: try SubmissionOutcome.responseJSON(batch: batch, jobs: jobs),
+                created: true,
+                agentIDs: try rows.map { try $0.decode(UUID.self, column: "agent_id") })
         }
     }
 
@@ -224,7 +232,7 @@ public struct JobStore: Sendable {
     /// claimers never get the same job (`FOR UPDATE SKIP LOCKED`).
     ///
     /// - Returns: the job (now `running`, attempt counted) and the lease's expiry, or nil.
-    public func claim(agent: UUID, leaseTokenHash: String, leaseDuration: Duration) async throws -> (job: Job, leaseExpiresAt: Date)? {
+    func claim(agent: UUID, leaseTokenHash: String, leaseDuration: Duration) async throws -> ClaimedJob? {
         let rows = try await client.query("""
             WITH picked AS (
                 SELECT id FROM jobs
@@ -246,11 +254,12 @@ public struct JobStore: Sendable {
             ), events AS (
                 INSERT INTO job_events (job_id, kind, attempt) SELECT id, 'claimed', attempt FROM claimed
             )
-            SELECT \(unescaped: Job.columns), a.name AS agent_name
+            SELECT j.id, \(unescaped: RenderedJob.sqlExpression) AS job_json,
+                   \(unescaped: RenderedJob.timestampSQL("j.lease_expires_at")) AS lease_expires_at
             FROM claimed j JOIN agents a ON a.id = j.agent_id
             """)
         guard let row = rows.first else { return nil }
-        return (try Job(row: row), try row.decode(Date.self, column: "lease_expires_at"))
+        return ClaimedJob(job: try RenderedJob(row: row), leaseExpiresAt: try row.decode(String.self, column: "lease_expires_at"))
     }
 
     /// Renews the lease of a running job and stores its progress.
@@ -284,9 +293,9 @@ public struct JobStore: Sendable {
     ///
     /// A repeat of a delivery that was already stored (same lease, job already succeeded or
     /// skipped) returns the stored job as ``LeasedOutcome/repeated(_:)``.
-    public func complete(
+    func complete(
         job id: UUID, agent: UUID, leaseTokenHash: String, outcome: JobCompletion.Outcome
-    ) async throws -> LeasedOutcome<Job> {
+    ) async throws -> LeasedOutcome<RenderedJob> {
         let state = JobRules.stateAfterCompletion(outcome)
         var resultJSON: String?
         var skipReason: String?
@@ -307,17 +316,17 @@ public struct JobStore: Sendable {
                 FROM agents a
                 WHERE j.id = \(id) AND a.id = j.agent_id AND j.agent_id = \(agent) AND j.state = 'running'
                   AND j.lease_token_hash = \(leaseTokenHash) AND j.lease_expires_at > now()
-                RETURNING \(unescaped: Job.columns), a.name AS agent_name
+                RETURNING j.id, j.state, j.attempt, j.skip_reason, \(unescaped: RenderedJob.sqlExpression) AS job_json
             ), events AS (
                 INSERT INTO job_events (job_id, kind, attempt, detail) SELECT id, state, attempt, skip_reason FROM done
             ), seen AS (
                 UPDATE agents SET last_seen_at = now()
                 WHERE id = \(agent) AND last_seen_at < now() - interval '1 second'
             )
-            SELECT * FROM done
+            SELECT id, job_json FROM done
             """)
         if let row = rows.first {
-            return .applied(try Job(row: row))
+            return .applied(try RenderedJob(row: row))
         }
         return try await diagnose(job: id, agent: agent, leaseTokenHash: leaseTokenHash, repeatableStates: [.succeeded, .skipped])
     }
