@@ -146,8 +146,13 @@ let package = Package(
             dependencies: [
                 "FlattenProtocol",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
-            path: "Benchmarks/coordinator-load"
+            path: "Benchmarks/coordinator-load",
+            // pgbench's script for the database floor that scripts/bench-coordinator prints.
+            exclude: ["database-floor.sql"]
         ),
         .executableTarget(name: "merge-benchmark", dependencies: ["ImageArchive"], path: "Benchmarks/merge-benchmark"),
 
