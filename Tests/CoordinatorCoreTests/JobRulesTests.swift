@@ -91,6 +91,16 @@ struct PureValueTests {
         }
     }
 
+    @Test("bearer tokens are read from Authorization, scheme in any case, blanks trimmed")
+    func bearerTokens() throws {
+        #expect(try Authenticator.bearerToken(fromHeader: "Bearer abc") == "abc")
+        #expect(try Authenticator.bearerToken(fromHeader: "bearer   abc-_9 \t") == "abc-_9")
+        #expect(try Authenticator.bearerToken(fromHeader: "BEARER \tx") == "x")
+        for bad in ["Basic abc", "Bearer", "Bearer ", "Bearer \t ", "Bearerabc", "Token abc"] {
+            #expect(throws: APIError.self, "\(String(reflecting: bad))") { try Authenticator.bearerToken(fromHeader: bad) }
+        }
+    }
+
     @Test("a token's hash is its SHA-256 in hex")
     func hash() {
         #expect(SecretToken.hash(of: "abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")

@@ -34,12 +34,20 @@ public struct Authenticator: Sendable {
     /// - Throws: 401 when the header is not `Bearer <token>`.
     static func bearerToken(of request: Request) throws -> String? {
         guard let header = request.headers[.authorization] else { return nil }
+        return try bearerToken(fromHeader: header)
+    }
+
+    /// The token of an `Authorization` header value `Bearer <token>` (scheme in any case,
+    /// blanks around the token ignored); 401 otherwise.
+    static func bearerToken(fromHeader header: String) throws -> String {
+        // Every request comes through here: Substring slicing only, no Foundation trimming.
         let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+        guard parts.count == 2, parts[0].utf8.count == 6, parts[0].lowercased() == "bearer" else {
             throw APIError.unauthorized("the Authorization header must be \"Bearer <token>\"")
         }
-        let isBlank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
-        let token = parts[1].drop(while: isBlank).reversed().drop(while: isBlank).reversed()
+        var token = parts[1]
+        while let first = token.utf8.first, first == UInt8(ascii: " ") || first == UInt8(ascii: "\t") { token.removeFirst() }
+        while let last = token.utf8.last, last == UInt8(ascii: " ") || last == UInt8(ascii: "\t") { token.removeLast() }
         guard !token.isEmpty else { throw APIError.unauthorized("the bearer token is empty") }
         return String(token)
     }
