@@ -122,10 +122,13 @@ struct RetentionTests {
             #expect(pruned.batches == 2)
             let rows = try await fleet.coordinator.client.query("""
                 SELECT (SELECT count(*) FROM jobs) AS jobs,
-                       (SELECT count(*) FROM job_events WHERE job_id = ANY(\(old)::uuid[])) AS old_events
+                       (SELECT count(*) FROM job_events WHERE job_id = ANY(\(old)::uuid[])) AS old_events,
+                       (SELECT count(DISTINCT job_id) FROM job_events WHERE NOT job_id = ANY(\(old)::uuid[])) AS kept_event_jobs
                 """)
             #expect(try rows[0].decode(Int.self, column: "jobs") == 3)
             #expect(try rows[0].decode(Int.self, column: "old_events") == 0)
+            // The events of the jobs kept stay (the pruner deletes events by job, not in bulk).
+            #expect(try rows[0].decode(Int.self, column: "kept_event_jobs") == 3)
             let missing = try await fleet.api.send(.get, APIPath.job(claims[0].job.id), token: TestTokens.admin)
             try expectStatus(missing, .notFound)
         }

@@ -453,15 +453,22 @@ public struct JobStore: Sendable {
     /// Deletes up to `limit` jobs (with their events) that finished before `retention` ago;
     /// returns how many. Call until it returns less than `limit`.
     public func pruneFinishedJobs(olderThan retention: Duration, limit: Int) async throws -> Int {
-        try await client.execute("""
-            DELETE FROM jobs WHERE id IN (
-                SELECT id FROM jobs
-                WHERE finished_at < now() - \(retention.seconds) * interval '1 second'
-                ORDER BY finished_at
-                LIMIT \(limit)
-                FOR UPDATE SKIP LOCKED
+        let rows = try await client.query("""
+            WITH gone AS (
+                DELETE FROM jobs WHERE id IN (
+                    SELECT id FROM jobs
+                    WHERE finished_at < now() - \(retention.seconds) * interval '1 second'
+                    ORDER BY finished_at
+                    LIMIT \(limit)
+                    FOR UPDATE SKIP LOCKED
+                )
+                RETURNING id
+            ), events AS (
+                DELETE FROM job_events WHERE job_id IN (SELECT id FROM gone)
             )
+            SELECT count(*) AS deleted FROM gone
             """)
+        return try rows.first?.decode(Int.self, column: "deleted") ?? 0
     }
 
     /// Deletes up to `limit` batches older than `retention` that have no jobs left.
