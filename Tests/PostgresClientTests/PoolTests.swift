@@ -34,6 +34,10 @@ import Testing
 
     @Test func checkoutTimesOutWhenAllConnectionsAreBusy() async throws {
         try await withClient(maxConnections: 1, checkoutTimeout: .milliseconds(300)) { client in
+            // Open the pool's one connection first: on a loaded machine connecting alone can
+            // take longer than the timeout under test, and that is not what this tests.
+            let connected = await eventually(timeout: .seconds(30)) { (try? await client.query("SELECT 1")) != nil }
+            try #require(connected, "could not open the pool's connection within 30 s")
             try await client.withConnection { _ in
                 let started = ContinuousClock.now
                 let error = await #expect(throws: PostgresError.self) { try await client.query("SELECT 1") }
