@@ -1,6 +1,7 @@
 import CLibPQ
 import Dispatch
 import Logging
+import NIOConcurrencyHelpers
 import NIOPosix
 
 /// A pool of PostgreSQL connections over libpq.
@@ -34,7 +35,7 @@ public final class PostgresClient: Sendable {
         let idleSince: ContinuousClock.Instant?
     }
 
-    private struct State {
+    private struct State: Sendable {
         var pool: Pool
         var nextWaiterID = 0
         var timeouts: [Int: Task<Void, Never>] = [:]
@@ -46,7 +47,7 @@ public final class PostgresClient: Sendable {
     public let configuration: PostgresConfiguration
     let logger: Logger
     let threadPool: NIOThreadPool
-    private let state: Locked<State>
+    private let state: NIOLockedValueBox<State>
     /// Connections being closed on the thread pool; ``close()`` waits for them.
     private let pendingCloses = DispatchGroup()
 
@@ -64,7 +65,7 @@ public final class PostgresClient: Sendable {
         try Self.validate(connectionString: configuration.connectionString)
         self.configuration = configuration
         self.logger = logger
-        self.state = Locked(State(pool: Pool(maxConnections: configuration.maxConnections)))
+        self.state = NIOLockedValueBox(State(pool: Pool(maxConnections: configuration.maxConnections)))
         self.threadPool = NIOThreadPool(numberOfThreads: configuration.maxConnections + 1)
         threadPool.start()
     }
@@ -169,10 +170,10 @@ public final class PostgresClient: Sendable {
     /// connections close now, leased ones when they are returned (this waits for them), then the
     /// thread pool stops.
     public func close() async {
-        let actions = state.withLock { $0.pool.close() }
+        let actions = state.withLockedValue { $0.pool.close() }
         perform(actions)
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let closed = state.withLock { state in
+            let closed = state.withLockedValue { state in
                 if state.isClosed { return true }
                 state.closeWaiters.append(continuation)
                 return false
@@ -186,12 +187,12 @@ public final class PostgresClient: Sendable {
     }
 
     /// How many callers wait for a connection now (tests use it to order events).
-    var waitingCallerCount: Int { state.withLock { $0.pool.waiters.count } }
+    var waitingCallerCount: Int { state.withLockedValue { $0.pool.waiters.count } }
 
     // MARK: Pool mechanics
 
     private func checkout() async throws -> LibPQConnection {
-        let id = state.withLock { state in
+        let id = state.withLockedValue { state in
             state.nextWaiterID += 1
             return state.nextWaiterID
         }
@@ -200,7 +201,7 @@ public final class PostgresClient: Sendable {
             lease = try await withTaskCancellationHandler {
                 try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Lease, any Error>) in
                     let waiter = Waiter(id: id, continuation: continuation)
-                    let action = state.withLock { $0.pool.checkout(id, waiter: waiter) }
+                    let action = state.withLockedValue { $0.pool.checkout(id, waiter: waiter) }
                     switch action {
                     case .use(let connection, let since):
                         continuation.resume(returning: Lease(connection: connection, idleSince: since))
@@ -241,7 +242,7 @@ public final class PostgresClient: Sendable {
             let configuration = self.configuration, logger = self.logger
             return try await threadPool.runUncancellable { try LibPQConnection.connect(configuration, logger: logger) }
         } catch {
-            perform(state.withLock { $0.pool.abandonLease() })
+            perform(state.withLockedValue { $0.pool.abandonLease() })
             throw error
         }
     }
@@ -256,7 +257,7 @@ public final class PostgresClient: Sendable {
             reusable = ((try? await threadPool.runUncancellable { try underlying.executeScript("ROLLBACK") }) != nil)
                 && underlying.isIdleOutsideTransaction && !underlying.isBroken
         }
-        perform(state.withLock { $0.pool.release(underlying, reusable: reusable, now: .now) })
+        perform(state.withLockedValue { $0.pool.release(underlying, reusable: reusable, now: .now) })
     }
 
     private func startConnect() {
@@ -271,10 +272,10 @@ public final class PostgresClient: Sendable {
             switch result {
             case .success(let connection):
                 logger.debug("opened a PostgreSQL connection", metadata: ["postgres.server": "\(connection.target)", "postgres.pid": "\(connection.backendPID)"])
-                perform(state.withLock { $0.pool.connectSucceeded(connection, now: .now) })
+                perform(state.withLockedValue { $0.pool.connectSucceeded(connection, now: .now) })
             case .failure(let error):
                 logger.warning("could not open a PostgreSQL connection", metadata: ["postgres.error": "\(error)"])
-                perform(state.withLock { $0.pool.connectFailed(error) })
+                perform(state.withLockedValue { $0.pool.connectFailed(error) })
             }
         }
     }
@@ -290,7 +291,7 @@ public final class PostgresClient: Sendable {
     }
 
     private func failWaiter(_ id: Int, with failure: Pool.Failure) {
-        if let waiter = state.withLock({ $0.pool.removeWaiter(id) }) {
+        if let waiter = state.withLockedValue({ $0.pool.removeWaiter(id) }) {
             waiter.continuation.resume(throwing: error(for: failure))
         }
     }
@@ -301,11 +302,11 @@ public final class PostgresClient: Sendable {
             guard (try? await Task.sleep(for: timeout)) != nil else { return }
             self?.failWaiter(id, with: .timeout)
         }
-        state.withLock { $0.timeouts[id] = task }
+        state.withLockedValue { $0.timeouts[id] = task }
     }
 
     private func cancelTimeout(for id: Int) {
-        state.withLock { $0.timeouts.removeValue(forKey: id) }?.cancel()
+        state.withLockedValue { $0.timeouts.removeValue(forKey: id) }?.cancel()
     }
 
     private func error(for failure: Pool.Failure) -> any Error {
@@ -334,7 +335,7 @@ public final class PostgresClient: Sendable {
             startConnect()
         }
         if actions.closeCompleted {
-            let waiters = state.withLock { state in
+            let waiters = state.withLockedValue { state in
                 state.isClosed = true
                 defer { state.closeWaiters.removeAll() }
                 return state.closeWaiters

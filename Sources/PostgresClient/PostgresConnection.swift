@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NIOPosix
 
 /// One connection leased from a ``PostgresClient``, for several statements in a row (and
@@ -18,7 +19,7 @@ public final class PostgresConnection: Sendable {
     let underlying: LibPQConnection
     private let threadPool: NIOThreadPool
     private let logger: Logger
-    private let usage = Locked(Usage.idle)
+    private let usage = NIOLockedValueBox(Usage.idle)
 
     init(underlying: LibPQConnection, threadPool: NIOThreadPool, logger: Logger) {
         self.underlying = underlying
@@ -57,7 +58,7 @@ public final class PostgresConnection: Sendable {
 
     /// Ends the lease; later use throws.
     func endLease() {
-        usage.withLock { $0 = .ended }
+        usage.withLockedValue { $0 = .ended }
     }
 
     /// Runs SQL that must complete even when the task is cancelled (ROLLBACK, COMMIT).
@@ -66,7 +67,7 @@ public final class PostgresConnection: Sendable {
     }
 
     private func run<T: Sendable>(cancellable: Bool, _ body: @escaping @Sendable (LibPQConnection) throws -> T) async throws -> T {
-        try usage.withLock { usage in
+        try usage.withLockedValue { usage in
             switch usage {
             case .idle: usage = .busy
             case .busy: throw PostgresError.invalidArgument("PostgresConnection is already running a statement: a connection runs one statement at a time")
@@ -74,7 +75,7 @@ public final class PostgresConnection: Sendable {
             }
         }
         defer {
-            usage.withLock { usage in
+            usage.withLockedValue { usage in
                 if usage == .busy { usage = .idle }
             }
         }

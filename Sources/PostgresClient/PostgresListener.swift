@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 
 #if canImport(Glibc)
 import Glibc
@@ -91,7 +92,7 @@ final class ListenerWorker: @unchecked Sendable {
     private let initialBackoff: Duration
     private let maxBackoff: Duration
     private let pingInterval: Duration
-    private let control = Locked(Control())
+    private let control = NIOLockedValueBox(Control())
     /// A pipe whose read end the thread polls beside the socket, so ``requestStop()`` wakes it.
     private var wakeRead: Int32 = -1
     private var wakeWrite: Int32 = -1
@@ -116,7 +117,7 @@ final class ListenerWorker: @unchecked Sendable {
     }
 
     func start() async throws {
-        try control.withLock { control in
+        try control.withLockedValue { control in
             if control.started { throw PostgresError.invalidArgument("PostgresListener.start() called twice") }
             if control.stopRequested { throw PostgresError.invalidArgument("PostgresListener was stopped before it started") }
             control.started = true
@@ -138,7 +139,7 @@ final class ListenerWorker: @unchecked Sendable {
     }
 
     func requestStop() {
-        let wasRunning = control.withLock { control in
+        let wasRunning = control.withLockedValue { control in
             defer { control.stopRequested = true }
             return !control.stopRequested
         }
@@ -148,7 +149,7 @@ final class ListenerWorker: @unchecked Sendable {
         }
     }
 
-    private var isStopRequested: Bool { control.withLock { $0.stopRequested } }
+    private var isStopRequested: Bool { control.withLockedValue { $0.stopRequested } }
 
     // MARK: The thread
 

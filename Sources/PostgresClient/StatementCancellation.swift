@@ -1,4 +1,5 @@
 import Dispatch
+import NIOConcurrencyHelpers
 
 /// Coordinates one statement with a cancel request from another thread.
 ///
@@ -24,13 +25,13 @@ final class StatementCancellation: Sendable {
     /// Pauses between cancel requests while the statement still runs.
     static let resendPauses: [DispatchTimeInterval] = [.milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1)]
 
-    private let state = Locked(State.notStarted)
+    private let state = NIOLockedValueBox(State.notStarted)
     private let statementReturned = DispatchSemaphore(value: 0)
     private let cancelDelivered = DispatchSemaphore(value: 0)
 
     /// Called on the statement's thread before it runs; false when it was cancelled first.
     func begin() -> Bool {
-        state.withLock { state in
+        state.withLockedValue { state in
             guard state == .notStarted else { return false }
             state = .running
             return true
@@ -40,7 +41,7 @@ final class StatementCancellation: Sendable {
     /// Called when the task is cancelled; true when the caller must run
     /// ``sendCancelRequests(_:)`` on a thread of its own (the statement is running).
     func requestCancel() -> Bool {
-        state.withLock { state in
+        state.withLockedValue { state in
             switch state {
             case .notStarted:
                 state = .cancelledBeforeStart
@@ -69,7 +70,7 @@ final class StatementCancellation: Sendable {
     /// Called on the statement's thread after it returned; waits for a cancel request being
     /// sent to be done.
     func end() {
-        let mustWait = state.withLock { state in
+        let mustWait = state.withLockedValue { state in
             defer { state = .finished }
             return state == .cancelling
         }

@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import PostgresClient
 import Testing
+import TestSupport
 
 @Suite("Health, readiness, metrics and migrations")
 struct HealthTests {
@@ -20,7 +21,7 @@ struct HealthTests {
 
     @Test("readyz is 503 on a database that was never migrated")
     func notMigrated() async throws {
-        try await withScratchDatabase { url in
+        try await withScratchDatabase(prefix: "coord_test") { url in
             let coordinator = try Coordinator(configuration: TestFleet.configuration(databaseURL: url))
             do {
                 try await coordinator.makeApplication().test(.router) { client in
@@ -59,7 +60,7 @@ struct HealthTests {
 
     @Test("two migrators racing apply each version once; a second run applies nothing")
     func concurrentMigrations() async throws {
-        try await withScratchDatabase { url in
+        try await withScratchDatabase(prefix: "coord_test") { url in
             let clients = try (0..<3).map { _ in try PostgresClient(configuration: .init(connectionString: url, maxConnections: 2)) }
             do {
                 let applied = try await withThrowingTaskGroup(of: [Int].self) { group in
@@ -83,7 +84,7 @@ struct HealthTests {
 
     @Test("a failing migration rolls back whole")
     func failingMigration() async throws {
-        try await withScratchDatabase { url in
+        try await withScratchDatabase(prefix: "coord_test") { url in
             let client = try PostgresClient(configuration: .init(connectionString: url, maxConnections: 1))
             let broken = Migrations.all + [Migration(version: 999, name: "broken", sql: "CREATE TABLE half (id int); SELECT nonsense FROM nowhere")]
             await #expect(throws: MigrationError.self) { try await Migrator(client: client, migrations: broken).migrate() }

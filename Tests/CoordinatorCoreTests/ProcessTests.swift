@@ -1,13 +1,14 @@
 import FlattenProtocol
 import Foundation
 import Testing
+import TestSupport
 
 /// Tests that run the built `flatten-coordinator` executable and talk real HTTP to it.
 @Suite("Coordinator processes", .serialized)
 struct ProcessTests {
     @Test("two coordinators on one database: an agent waiting on one is woken by a submission to the other")
     func twoCoordinators() async throws {
-        try await withScratchDatabase { url in
+        try await withScratchDatabase(prefix: "coord_test") { url in
             // Both start (and migrate) at once; the safety re-check is slow, so only NOTIFY can
             // explain a fast wake-up.
             async let first = CoordinatorProcess.start(databaseURL: url, arguments: ["--recheck-interval", "300"])
@@ -42,7 +43,7 @@ struct ProcessTests {
 
     @Test("SIGTERM answers held long polls with 204 and exits cleanly")
     func gracefulShutdown() async throws {
-        try await withScratchDatabase { url in
+        try await withScratchDatabase(prefix: "coord_test") { url in
             let coordinator = try await CoordinatorProcess.start(databaseURL: url)
             do {
                 let api = LiveAPI(baseURL: coordinator.baseURL)
@@ -66,15 +67,15 @@ struct ProcessTests {
 
     @Test("the database restarts mid-test and both coordinators recover, wake-ups included")
     func databaseRestart() async throws {
-        let services = try requireEnvironment("FLATTEN_SERVICES")
-        guard let base = Int(try requireEnvironment("FLATTEN_TEST_DRILL_PORT_BASE")) else {
-            throw MissingEnvironment(variable: "FLATTEN_TEST_DRILL_PORT_BASE")
+        let services = try TestEnvironment.require("FLATTEN_SERVICES")
+        guard let base = Int(try TestEnvironment.require("FLATTEN_TEST_DRILL_PORT_BASE")) else {
+            throw TestEnvironment.MissingVariable(name: "FLATTEN_TEST_DRILL_PORT_BASE")
         }
         let drill = PostgresDrill(services: services, name: "coord-drill", port: base + 2)
         try await drill.run("start")
         do {
             let base = try await drill.url()
-            try await withScratchDatabase(baseURL: base) { url in
+            try await withScratchDatabase(prefix: "coord_test", baseURL: base) { url in
                 async let first = CoordinatorProcess.start(databaseURL: url, arguments: ["--recheck-interval", "300"])
                 async let second = CoordinatorProcess.start(databaseURL: url, arguments: ["--recheck-interval", "300"])
                 let (a, b) = try await (first, second)

@@ -1,9 +1,10 @@
 import FlattenProtocol
+import NIOConcurrencyHelpers
 
 /// What the tasks of one running job share: the latest progress (sent with each heartbeat)
 /// and the request to stop the flatten early, with its reason.
 final class JobControl: Sendable {
-    private let state: Locked<(progress: JobProgress, stop: StopReason?)>
+    private let state: NIOLockedValueBox<(progress: JobProgress, stop: StopReason?)>
     private let stops: AsyncStream<Void>
     private let stopContinuation: AsyncStream<Void>.Continuation
 
@@ -11,20 +12,20 @@ final class JobControl: Sendable {
     private let phaseContinuation: AsyncStream<Void>.Continuation
 
     init(progress: JobProgress) {
-        state = Locked((progress, nil))
+        state = NIOLockedValueBox((progress, nil))
         (stops, stopContinuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         (phaseChanges, phaseContinuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
     /// The latest progress.
-    var progress: JobProgress { state.current.progress }
+    var progress: JobProgress { state.withLockedValue { $0.progress } }
 
     /// Why the flatten was asked to stop, if it was.
-    var stopReason: StopReason? { state.current.stop }
+    var stopReason: StopReason? { state.withLockedValue { $0.stop } }
 
     /// Records new progress; answers the phase when it differs from the previous one.
     func update(_ progress: JobProgress) -> FlattenPhase? {
-        let changed = state.withLock { current in
+        let changed = state.withLockedValue { current in
             let changed = current.progress.phase != progress.phase
             current.progress = progress
             return changed
@@ -43,7 +44,7 @@ final class JobControl: Sendable {
     /// Asks the flatten to stop; the first reason wins. Answers whether this was the first.
     @discardableResult
     func stop(_ reason: StopReason) -> Bool {
-        let first = state.withLock { current in
+        let first = state.withLockedValue { current in
             guard current.stop == nil else { return false }
             current.stop = reason
             return true

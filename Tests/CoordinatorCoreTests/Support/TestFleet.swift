@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import Testing
+import TestSupport
 
 /// Tokens every test coordinator is configured with.
 enum TestTokens {
@@ -35,7 +36,7 @@ struct TestFleet: Sendable {
         configure: (inout CoordinatorConfiguration) -> Void = { _ in },
         _ body: @Sendable (TestFleet) async throws -> T
     ) async throws -> T {
-        try await withScratchDatabase { url in
+        try await withScratchDatabase(prefix: "coord_test") { url in
             var configuration = Self.configuration(databaseURL: url)
             configure(&configuration)
             let coordinator = try Coordinator(configuration: configuration)

@@ -3,6 +3,7 @@ import FlattenProtocol
 import Foundation
 import NIOCore
 import NIOHTTP1
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -50,7 +51,7 @@ final class Fleet: @unchecked Sendable {
         for variable in ["FLATTEN_TEST_DOCKER_HOST_1", "FLATTEN_TEST_DOCKER_HOST_2"] {
             _ = try TestEnvironment.require(variable)
         }
-        let database = try await ScratchDatabase.create()
+        let database = try await ScratchDatabase.create(prefix: "fleet_test")
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-\(database.name)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         do {
