@@ -16,8 +16,11 @@ import Darwin
 /// ``description`` is one line a person can act on.
 public struct FlattenError: Error, Sendable, CustomStringConvertible {
     enum Kind: Sendable {
-        /// The image to flatten (or the base image of `--base`) is not on the engine.
-        case imageNotFound(reference: String, role: String)
+        /// The image to flatten is not on the engine.
+        case imageNotFound(reference: String)
+        /// The base image of `--base` is not on the engine: a mistake in the request, not a
+        /// host without the image (which an agent reports as skipped).
+        case baseImageNotFound(reference: String)
         /// The options cannot be applied to this image.
         case invalidRequest(String)
         /// The engine could not be reached, or refused something.
@@ -46,9 +49,15 @@ public struct FlattenError: Error, Sendable, CustomStringConvertible {
         self.kind = kind
     }
 
-    /// The image (or the `--base` image) is not on the engine.
+    /// The image to flatten is not on the engine.
     public var isImageNotFound: Bool {
         if case .imageNotFound = kind { return true }
+        return false
+    }
+
+    /// The base image named by `--base` is not on the engine.
+    public var isBaseImageNotFound: Bool {
+        if case .baseImageNotFound = kind { return true }
         return false
     }
 
@@ -95,7 +104,7 @@ public struct FlattenError: Error, Sendable, CustomStringConvertible {
     /// failed verification are not retryable.
     public var isRetryable: Bool {
         switch kind {
-        case .imageNotFound, .invalidRequest, .verificationFailed, .archive, .registryAuth, .canceled:
+        case .imageNotFound, .baseImageNotFound, .invalidRequest, .verificationFailed, .archive, .registryAuth, .canceled:
             return false
         case .noSpace, .workDirectory, .engineMismatch:
             return true
@@ -120,8 +129,10 @@ public struct FlattenError: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch kind {
-        case .imageNotFound(let reference, let role):
-            return "\(role) '\(reference)' was not found on the engine"
+        case .imageNotFound(let reference):
+            return "image '\(reference)' was not found on the engine"
+        case .baseImageNotFound(let reference):
+            return "base image '\(reference)' (--base) was not found on the engine; pull it on this host first or name a base image the host has"
         case .invalidRequest(let detail):
             return detail
         case .engine(let error):

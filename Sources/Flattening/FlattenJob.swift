@@ -151,7 +151,7 @@ public struct FlattenJob: Sendable {
         do {
             original = try await engine.inspectImage(image.description)
         } catch let error as DockerEngineError where error.isNotFound {
-            throw FlattenError(.imageNotFound(reference: image.familiarDescription, role: "image"))
+            throw FlattenError(.imageNotFound(reference: image.familiarDescription))
         }
         let newTag = options.newTag ?? image.defaultFlattenedReference
         guard newTag.digest == nil else {
@@ -180,7 +180,7 @@ public struct FlattenJob: Sendable {
             do {
                 baseInspect = try await engine.inspectImage(base.description)
             } catch let error as DockerEngineError where error.isNotFound {
-                throw FlattenError(.imageNotFound(reference: base.familiarDescription, role: "base image"))
+                throw FlattenError(.baseImageNotFound(reference: base.familiarDescription))
             }
             kept = try KeptLayers.shared(with: baseInspect.diffIDs, base: base.familiarDescription, of: layers)
         case .keepShared:

@@ -55,7 +55,7 @@ struct PartialFlattenTests {
         }
     }
 
-    @Test("--base with a missing base image names it")
+    @Test("--base with a missing base image names it, and is a failure, not a missing image")
     func missingBase() async throws {
         try await TestImages.with(label: "base-missing") { images in
             let app = try await images.application()
@@ -63,7 +63,11 @@ struct PartialFlattenTests {
             let error = await flattenError {
                 _ = try await images.flatten(app, FlattenOptions(partial: .baseImage(base)))
             }
-            #expect(error?.isImageNotFound == true)
+            // An agent reports a missing image as skipped (this host does not have it); a
+            // missing base is a mistake in the request, reported as a failure.
+            #expect(error?.isBaseImageNotFound == true)
+            #expect(error?.isImageNotFound == false)
+            #expect(error?.isRetryable == false)
             #expect(error?.description.contains("no-such-base") == true)
         }
     }
