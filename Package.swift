@@ -167,8 +167,6 @@ let package = Package(
             name: "FlatteningTests",
             dependencies: [
                 "Flattening", "DockerEngine", "ImageArchive", "FlattenProtocol", "TestSupport",
-                // Lists containers (DockerEngine has no call for it) to prove none is left behind.
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),

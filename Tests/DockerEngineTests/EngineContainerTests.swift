@@ -40,6 +40,35 @@ struct EngineContainerTests {
         }
     }
 
+    @Test("containers are listed by name without the leading slash, all or by label")
+    func list() async throws {
+        try await TestEnvironment.withEngine { docker in
+            try await BusyboxImage.with(on: docker, label: "list") { reference in
+                let name = TestEnvironment.uniqueName("listed")
+                let label = "io.flatten-fleet.test=\(name)"
+                let created = try await docker.createContainer(
+                    image: reference, configuration: ContainerConfig(cmd: ["true"], labels: ["io.flatten-fleet.test": name]), name: name)
+                do {
+                    // Created, never started: only a list of all containers shows it.
+                    #expect(try await docker.listContainers().contains { $0.id == created.id } == false)
+                    let all = try await docker.listContainers(all: true)
+                    let listed = try #require(all.first { $0.id == created.id })
+                    #expect(listed.names == [name])
+                    #expect(listed.state == "created")
+                    #expect(listed.labels["io.flatten-fleet.test"] == name)
+                    let labelled = try await docker.listContainers(all: true, label: label)
+                    #expect(labelled.map(\.id) == [created.id])
+                    #expect(try await docker.listContainers(all: true, label: "io.flatten-fleet.test=other").isEmpty)
+                } catch {
+                    try? await docker.removeContainer(created.id, force: true)
+                    throw error
+                }
+                try await docker.removeContainer(created.id)
+                #expect(try await docker.listContainers(all: true, label: label).isEmpty)
+            }
+        }
+    }
+
     @Test("an image with neither Cmd nor Entrypoint needs a command to create a container")
     func noCommand() async throws {
         try await TestEnvironment.withEngine { docker in
