@@ -121,10 +121,7 @@ public struct FlattenJob: Sendable {
 
     /// The names of the containers a flatten may create.
     var containerNames: [String] {
-        var names: [String] = []
-        if options.strategy == .export { names.append("flatten-\(id)-export") }
-        if options.verify { names += ["flatten-\(id)-verify-original", "flatten-\(id)-verify-candidate"] }
-        return names
+        Self.containerNames(forID: id, export: options.strategy == .export, verify: options.verify)
     }
 
     // MARK: Inspecting
