@@ -111,7 +111,7 @@ public struct ImportChanges: Sendable, Hashable {
 
     // MARK: Encoding values
 
-    struct Reason: Error { var text: String }
+    struct Reason: Error, Equatable { var text: String }
 
     static func healthcheckLine(_ healthcheck: ContainerConfig.Healthcheck) -> Result<String, Reason> {
         guard let test = healthcheck.test, let kind = test.first else {

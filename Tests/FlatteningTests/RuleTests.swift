@@ -114,13 +114,3 @@ struct RuleTests {
         #expect(ByteCount(-2_500).description == "-2.5kB")
     }
 }
-
-extension Result: @retroactive Equatable where Success: Equatable, Failure == ImportChanges.Reason {
-    public static func == (lhs: Self, rhs: Self) -> Bool {
-        switch (lhs, rhs) {
-        case (.success(let a), .success(let b)): a == b
-        case (.failure(let a), .failure(let b)): a.text == b.text
-        default: false
-        }
-    }
-}

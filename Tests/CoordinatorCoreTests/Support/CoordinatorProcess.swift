@@ -38,7 +38,7 @@ final class CoordinatorProcess: @unchecked Sendable {
         process.arguments = ["serve", "--listen", "127.0.0.1:0", "--database-url", databaseURL,
                              "--admin-token", TestTokens.admin, "--enroll-token", TestTokens.enrollment] + arguments
         let logURL = FileManager.default.temporaryDirectory.appendingPathComponent("coordinator-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)  // a failure shows in FileHandle below
         process.standardError = try FileHandle(forWritingTo: logURL)
         let stdout = Pipe()
         process.standardOutput = stdout

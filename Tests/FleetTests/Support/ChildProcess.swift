@@ -39,7 +39,7 @@ final class ChildProcess: @unchecked Sendable {
         stderrURL = logDirectory.appendingPathComponent("\(label).err")
         for url in [stdoutURL, stderrURL] {
             if !FileManager.default.fileExists(atPath: url.path) {
-                FileManager.default.createFile(atPath: url.path, contents: nil)
+                _ = FileManager.default.createFile(atPath: url.path, contents: nil)  // a failure shows in FileHandle below
             }
         }
         let out = try FileHandle(forWritingTo: stdoutURL)
