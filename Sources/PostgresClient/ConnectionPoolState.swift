@@ -173,4 +173,4 @@ struct ConnectionPoolState<Connection, Waiter> {
 }
 
 extension ConnectionPoolState: Sendable where Connection: Sendable, Waiter: Sendable {}
-extension ConnectionPoolState.Idle: Sendable where Connection: Sendable, Waiter: Sendable {}
+extension ConnectionPoolState.Idle: Sendable where Connection: Sendable {}

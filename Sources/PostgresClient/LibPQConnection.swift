@@ -169,7 +169,7 @@ final class LibPQConnection: @unchecked Sendable {
         if buffer.isEmpty { buffer.append(0) }
         let key = PreparedStatementKey(sql: query.sql, types: types)
         let name = try preparedStatementName(for: key)
-        func run() -> OpaquePointer? {
+        func run(_ name: String?) -> OpaquePointer? {
             buffer.withUnsafeBufferPointer { buffer -> OpaquePointer? in
                 let base = UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self)
                 let values: [UnsafePointer<CChar>?] = offsets.map { $0 < 0 ? nil : base + $0 }
@@ -180,7 +180,7 @@ final class LibPQConnection: @unchecked Sendable {
             }
         }
         do {
-            return try makeRows(run(), query: query.sql)
+            return try makeRows(run(name), query: query.sql)
         } catch let error as PostgresError where name != nil && Self.invalidatesPreparedStatement(error) {
             // The server forgot the statement (DISCARD / DEALLOCATE in a script) or its result
             // shape changed under it (DDL): forget it too. Outside a transaction nothing was
@@ -188,11 +188,7 @@ final class LibPQConnection: @unchecked Sendable {
             // aborted anyway and the caller sees the error.
             preparedStatements.removeValue(forKey: key)
             guard isIdleOutsideTransaction, let fresh = try preparedStatementName(for: key) else { throw error }
-            return try buffer.withUnsafeBufferPointer { buffer in
-                let base = UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self)
-                let values: [UnsafePointer<CChar>?] = offsets.map { $0 < 0 ? nil : base + $0 }
-                return try makeRows(PQexecPrepared(conn, fresh, Int32(bindings.count), values, lengths, formats, 0), query: query.sql)
-            }
+            return try makeRows(run(fresh), query: query.sql)
         }
     }
 

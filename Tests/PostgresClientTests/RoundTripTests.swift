@@ -12,6 +12,22 @@ import Testing
         var note: String?
     }
 
+    /// Statements are prepared once per connection; a script that makes the server forget
+    /// them (`DEALLOCATE ALL`) must not break the next run of the same statement.
+    @Test func aStatementTheServerForgotIsPreparedAgain() async throws {
+        try await withClient(maxConnections: 1) { client in
+            try await client.withConnection { connection in
+                let first = try await connection.query("SELECT \(41)::int + 1 AS answer")
+                #expect(try first[0].decode(Int.self, column: "answer") == 42)
+                try await connection.executeScript("DEALLOCATE ALL")
+                let again = try await connection.query("SELECT \(41)::int + 1 AS answer")
+                #expect(try again[0].decode(Int.self, column: "answer") == 42)
+                let prepared = try await connection.query("SELECT count(*) AS n FROM pg_prepared_statements")
+                #expect(try prepared[0].decode(Int.self, column: "n") >= 1, "the statement was not prepared again")
+            }
+        }
+    }
+
     @Test func everyTypeRoundTripsThroughATableIncludingNulls() async throws {
         try await withClient { client in
             try await withScratchTable(client, columns: """
