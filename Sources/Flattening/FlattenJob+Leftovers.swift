@@ -20,7 +20,7 @@ extension FlattenJob {
     /// Best effort: nothing found is the usual case, and failures are logged, not thrown.
     /// The original image and tags are never touched.
     public static func removeLeftovers(ofID id: String, engine: DockerClient, workDirectory: String, logger: Logger) async {
-        let directory = (workDirectory as NSString).appendingPathComponent("flatten-\(id)")
+        let directory = WorkDirectory.path(in: workDirectory, jobID: id)
         if FileManager.default.fileExists(atPath: directory) {
             logger.info("removing the work directory of an earlier attempt", metadata: ["path": "\(directory)"])
             try? FileManager.default.removeItem(atPath: directory)

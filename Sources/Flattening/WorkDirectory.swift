@@ -9,13 +9,18 @@ struct WorkDirectory: Sendable {
     /// `<parent>/flatten-<job id>`.
     let path: String
 
+    /// `<parent>/flatten-<jobID>`: where the flatten `jobID` keeps its files.
+    static func path(in parent: String, jobID: String) -> String {
+        (parent as NSString).appendingPathComponent("flatten-\(jobID)")
+    }
+
     /// Creates `<parent>/flatten-<jobID>`; `parent` must exist.
     static func create(in parent: String, jobID: String) throws(FlattenError) -> WorkDirectory {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: parent, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw FlattenError(.workDirectory(directory: parent, detail: "it does not exist or is not a directory"))
         }
-        let path = (parent as NSString).appendingPathComponent("flatten-\(jobID)")
+        let path = Self.path(in: parent, jobID: jobID)
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
         } catch {
