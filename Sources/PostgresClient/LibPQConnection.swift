@@ -163,12 +163,10 @@ final class LibPQConnection: @unchecked Sendable {
                 formats.append(1)
             }
         }
-        guard !query.sql.utf8.contains(0) else {
-            throw PostgresError.invalidArgument("SQL text contains a NUL character")
-        }
         if buffer.isEmpty { buffer.append(0) }
         let key = PreparedStatementKey(sql: query.sql, types: types)
         let name = try preparedStatementName(for: key)
+        if name == nil { try Self.checkNoNUL(query.sql) }
         func run(_ name: String?) -> OpaquePointer? {
             buffer.withUnsafeBufferPointer { buffer -> OpaquePointer? in
                 let base = UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self)
@@ -197,6 +195,9 @@ final class LibPQConnection: @unchecked Sendable {
     private func preparedStatementName(for key: PreparedStatementKey) throws -> String? {
         if let name = preparedStatements[key] { return name }
         guard preparedStatements.count < Self.preparedStatementCapacity else { return nil }
+        // Checked once, when the text first goes to the server: the hot statements' SQL runs to
+        // kilobytes, and a cached statement's text was checked when it was prepared.
+        try Self.checkNoNUL(key.sql)
         nextPreparedStatementID += 1
         let name = "flatten_s\(nextPreparedStatementID)"
         _ = try makeRows(PQprepare(conn, name, key.sql, Int32(key.types.count), key.types), query: key.sql)
@@ -215,10 +216,15 @@ final class LibPQConnection: @unchecked Sendable {
         }
     }
 
+    /// libpq reads SQL as a C string, so a NUL inside would silently cut the statement.
+    private static func checkNoNUL(_ sql: String) throws {
+        guard !sql.utf8.contains(0) else { throw PostgresError.invalidArgument("SQL text contains a NUL character") }
+    }
+
     /// Runs SQL text without parameters, which may hold several statements (`PQexec`, simple
     /// protocol); returns the last statement's result.
     func executeScript(_ sql: String) throws -> PostgresRows {
-        guard !sql.utf8.contains(0) else { throw PostgresError.invalidArgument("SQL text contains a NUL character") }
+        try Self.checkNoNUL(sql)
         return try makeRows(PQexec(conn, sql), query: sql)
     }
 

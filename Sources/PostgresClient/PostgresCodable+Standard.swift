@@ -143,6 +143,25 @@ extension String: PostgresArrayElement {
     }
 }
 
+/// `[String?]` is `text[]` with NULL elements: the shape of one nullable column across the
+/// rows of a batch (`unnest($1::text[], ...)`).
+extension Optional: PostgresArrayElement where Wrapped == String {
+    public static var postgresArrayType: PostgresDataType { .textArray }
+
+    public static func postgresArrayParameter(_ elements: [String?]) throws -> PostgresParameter {
+        .text(PostgresTextArray.format(elements))
+    }
+
+    public static func postgresArray(text: String, type: PostgresDataType) throws(PostgresDecodingFailure) -> [String?] {
+        guard [.textArray, .varcharArray, .bpcharArray, .nameArray].contains(type) else { throw .typeMismatch }
+        do {
+            return try PostgresTextArray.parse(text)
+        } catch {
+            throw .invalidValue(error.description)
+        }
+    }
+}
+
 extension Optional: PostgresEncodable where Wrapped: PostgresEncodable {
     public static var postgresType: PostgresDataType { Wrapped.postgresType }
 

@@ -14,17 +14,32 @@ enum PostgresTextArray {
 
     /// Every element quoted, so no element can be read as `NULL` or split at a comma.
     static func format(_ elements: [String]) -> String {
-        var out = "{"
+        format(elements.lazy.map(Optional.some))
+    }
+
+    /// The literal of elements that may be NULL: `nil` is written as the unquoted `NULL`;
+    /// every string is quoted, so the text "NULL" stays text.
+    static func format(_ elements: some Sequence<String?>) -> String {
+        // Byte by byte: the two escaped characters are ASCII, so escaping UTF-8 bytes keeps the
+        // text valid, and a batch's literal (JSON results among its elements) is built without
+        // a String append per character.
+        let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
+        var out: [UInt8] = [UInt8(ascii: "{")]
         for (index, element) in elements.enumerated() {
-            if index > 0 { out += "," }
-            out += "\""
-            for character in element.unicodeScalars {
-                if character == "\"" || character == "\\" { out += "\\" }
-                out.unicodeScalars.append(character)
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            guard let element else {
+                out.append(contentsOf: "NULL".utf8)
+                continue
             }
-            out += "\""
+            out.append(quote)
+            for byte in element.utf8 {
+                if byte == quote || byte == backslash { out.append(backslash) }
+                out.append(byte)
+            }
+            out.append(quote)
         }
-        return out + "}"
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func parse(_ text: String) throws(ParseError) -> [String?] {

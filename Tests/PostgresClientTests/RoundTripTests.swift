@@ -116,6 +116,20 @@ import Testing
         }
     }
 
+    @Test func nullableTextArraysKeepTheirNullsThroughTheServer() async throws {
+        try await withClient { client in
+            let elements: [String?] = ["a", nil, "NULL", "", nil]
+            let rows = try await client.query("""
+                SELECT \(elements) AS arr,
+                       array_position(\(elements), NULL) AS first_null,
+                       (SELECT count(*) FROM unnest(\(elements)) AS e WHERE e IS NULL) AS nulls
+                """)
+            #expect(try rows[0].decode([String?].self, column: "arr") == elements)
+            #expect(try rows[0].decode(Int.self, column: "first_null") == 2)
+            #expect(try rows[0].decode(Int.self, column: "nulls") == 2)
+        }
+    }
+
     @Test(arguments: ["", "plain", "NULL", "'); DROP TABLE x; --", "$1", "\\x00", "tab\tnew\nline", "ünï©ødé 🚀", String(repeating: "long ", count: 20_000)])
     func stringsEchoUnchanged(_ value: String) async throws {
         try await withClient(maxConnections: 1) { client in

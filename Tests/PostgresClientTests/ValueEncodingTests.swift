@@ -61,6 +61,14 @@ import Testing
         #expect(throws: PostgresTextArray.ParseError.self) { try PostgresTextArray.parse("{\"open}") }
     }
 
+    @Test func textArraysWriteNilAsAnUnquotedNull() throws {
+        let elements: [String?] = ["a", nil, "NULL", nil, ""]
+        let literal = PostgresTextArray.format(elements)
+        #expect(literal == #"{"a",NULL,"NULL",NULL,""}"#)
+        #expect(try PostgresTextArray.parse(literal) == elements)
+        #expect(PostgresTextArray.format([String?]()) == "{}")
+    }
+
     @Test func byteaReadsHexAndEscapeFormats() throws {
         #expect(try PostgresBytea.decode("\\x00ff10", type: .bytea) == [0, 255, 16])
         #expect(try PostgresBytea.decode("\\x", type: .bytea) == [])
