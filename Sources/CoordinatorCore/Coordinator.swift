@@ -23,6 +23,7 @@ public final class Coordinator: Sendable {
     public let jobs: JobStore
     public let agents: AgentStore
     public let waiters: ClaimWaiters
+    let leases: LeaseBatches
     public let metrics: CoordinatorMetrics
     public let migrator: Migrator
     /// This process's ID among the coordinators of one database (in notifications).
@@ -46,6 +47,7 @@ public final class Coordinator: Sendable {
         self.jobs = JobStore(client: client)
         self.agents = AgentStore(client: client)
         self.waiters = ClaimWaiters()
+        self.leases = LeaseBatches(jobs: jobs, configuration: configuration)
         self.metrics = CoordinatorMetrics()
         self.migrator = Migrator(client: client, logger: logger)
         self.instance = UUID()
@@ -60,7 +62,7 @@ public final class Coordinator: Sendable {
         router.add(middleware: ErrorMiddleware(maxBodySize: configuration.maxBodySize))
         JobRoutes(jobs: jobs, auth: authenticator, waiters: waiters, configuration: configuration, instance: instance)
             .register(on: router)
-        AgentRoutes(jobs: jobs, agents: agents, auth: authenticator, waiters: waiters, metrics: metrics, configuration: configuration)
+        AgentRoutes(jobs: jobs, leases: leases, agents: agents, auth: authenticator, waiters: waiters, metrics: metrics, configuration: configuration)
             .register(on: router)
         HealthRoutes(jobs: jobs, migrator: migrator, metrics: metrics, logger: logger)
             .register(on: router)

@@ -32,6 +32,11 @@ public struct CoordinatorConfiguration: Sendable {
     public var pruneBatchSize: Int
     /// The most database connections this coordinator opens.
     public var databaseConnections: Int
+    /// The most claims, and the most completions, one statement carries (1 turns batching off).
+    public var leaseBatchSize: Int
+    /// How many claim statements, and how many completion statements, run at once; each holds
+    /// a database connection while it runs.
+    public var leaseStatementsInFlight: Int
 
     public init(
         host: String = "127.0.0.1",
@@ -48,7 +53,9 @@ public struct CoordinatorConfiguration: Sendable {
         retryBackoff: RetryBackoff = RetryBackoff(),
         pruneInterval: Duration = .seconds(3600),
         pruneBatchSize: Int = 1000,
-        databaseConnections: Int = 16
+        databaseConnections: Int = 16,
+        leaseBatchSize: Int = 64,
+        leaseStatementsInFlight: Int = 1
     ) {
         self.host = host
         self.port = port
@@ -65,5 +72,7 @@ public struct CoordinatorConfiguration: Sendable {
         self.pruneInterval = pruneInterval
         self.pruneBatchSize = pruneBatchSize
         self.databaseConnections = databaseConnections
+        self.leaseBatchSize = leaseBatchSize
+        self.leaseStatementsInFlight = leaseStatementsInFlight
     }
 }

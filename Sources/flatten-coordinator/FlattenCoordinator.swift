@@ -85,6 +85,12 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("db-connections"), help: "Most database connections to open.")
     var databaseConnections: Int = 16
 
+    @Option(name: .customLong("lease-batch-size"), help: "Most agents' claims (and completions) one statement carries; 1 turns batching off.")
+    var leaseBatchSize: Int = 64
+
+    @Option(name: .customLong("lease-statements"), help: "Claim statements (and completion statements) run at once, each on its own connection.")
+    var leaseStatements: Int = 1
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let address: ListenAddress
@@ -104,6 +110,10 @@ struct Serve: AsyncParsableCommand {
         where !(value > 0 && value.isFinite) {
             throw ValidationError("\(name) must be a positive number of seconds (got \(value))")
         }
+        guard leaseBatchSize >= 1 else { throw ValidationError("--lease-batch-size must be 1 or more (got \(leaseBatchSize))") }
+        guard leaseStatements >= 1, leaseStatements * 2 < databaseConnections else {
+            throw ValidationError("--lease-statements must be 1 or more, and claims' and completions' statements together fewer than --db-connections (got \(leaseStatements) with \(databaseConnections) connections)")
+        }
         guard maxBody > 0 else { throw ValidationError("--max-body must be positive (got \(maxBody))") }
         guard retentionDays >= 0 else { throw ValidationError("--retention-days must be 0 or more (got \(retentionDays))") }
 
@@ -122,7 +132,9 @@ struct Serve: AsyncParsableCommand {
             wakeRecheckInterval: .seconds(recheckInterval),
             reaperInterval: .seconds(reaperInterval),
             retryBackoff: RetryBackoff(base: .seconds(retryBase), cap: .seconds(retryCap)),
-            databaseConnections: databaseConnections)
+            databaseConnections: databaseConnections,
+            leaseBatchSize: leaseBatchSize,
+            leaseStatementsInFlight: leaseStatements)
         let coordinator = try Coordinator(configuration: configuration, logger: logger)
         try await coordinator.run { host, port in
             let shown = host.contains(":") ? "[\(host)]" : host

@@ -6,6 +6,7 @@ import Hummingbird
 /// operators' agent list.
 struct AgentRoutes<Context: RequestContext>: Sendable {
     let jobs: JobStore
+    let leases: LeaseBatches
     let agents: AgentStore
     let auth: Authenticator
     let waiters: ClaimWaiters
@@ -68,10 +69,7 @@ struct AgentRoutes<Context: RequestContext>: Sendable {
         while true {
             let ticket = waiters.ticket(for: agent.id)
             let leaseToken = SecretToken.generate()
-            if let claimed = try await jobs.claim(
-                agent: agent.id, leaseTokenHash: SecretToken.hash(of: leaseToken),
-                leaseDuration: configuration.leaseDuration)
-            {
+            if let claimed = try await leases.claim(agent: agent.id, leaseTokenHash: SecretToken.hash(of: leaseToken)) {
                 metrics.recordClaim(handedOutJob: true, wait: ContinuousClock.now - start)
                 return JSONResponse.rendered(claimed.responseJSON(leaseToken: leaseToken))
             }
@@ -108,7 +106,7 @@ struct AgentRoutes<Context: RequestContext>: Sendable {
         let agent = try await auth.requireAgent(request)
         let id = try context.parameters.requireUUID(what: "job")
         let completion = try await request.decodeJSON(JobCompletion.self, limit: configuration.maxBodySize)
-        let outcome = try await jobs.complete(
+        let outcome = try await leases.complete(
             job: id, agent: agent.id, leaseTokenHash: SecretToken.hash(of: completion.leaseToken),
             outcome: completion.outcome)
         return try respond(outcome, job: id) { JSONResponse.rendered($0.json) }

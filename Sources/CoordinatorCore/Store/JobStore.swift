@@ -227,39 +227,80 @@ public struct JobStore: Sendable {
 
     // MARK: Agents' leases
 
-    /// Claims the best claimable job of `agent` (highest priority, then oldest; backoff
-    /// respected) under a new lease, and marks the agent seen. One statement, so concurrent
-    /// claimers never get the same job (`FOR UPDATE SKIP LOCKED`).
+    /// Claims, for each request, the best claimable job of its agent (highest priority, then
+    /// oldest; backoff respected) under the request's new lease, and marks the agents seen. One
+    /// statement for the whole batch, so concurrent claimers never get the same job
+    /// (`FOR UPDATE SKIP LOCKED`); several requests of one agent get that agent's best jobs in
+    /// request order.
     ///
-    /// - Returns: the job (now `running`, attempt counted) and the lease's expiry, or nil.
-    func claim(agent: UUID, leaseTokenHash: String, leaseDuration: Duration) async throws -> ClaimedJob? {
+    /// - Returns: per request, in order, the job (now `running`, attempt counted) and the
+    ///   lease's expiry, or nil when the agent had nothing (more) to claim.
+    func claim(_ requests: [ClaimRequest], leaseDuration: Duration) async throws -> [ClaimedJob?] {
+        guard !requests.isEmpty else { return [] }
+        let agents = requests.map(\.agent.lowercased)
+        let hashes = requests.map(\.leaseTokenHash)
         let rows = try await client.query("""
-            WITH picked AS (
-                SELECT id FROM jobs
-                WHERE agent_id = \(agent) AND state = 'queued' AND not_before <= now()
-                ORDER BY priority DESC, created_at, id
-                LIMIT 1
-                FOR UPDATE SKIP LOCKED
+            WITH req AS (
+                SELECT r.agent_id::uuid AS agent_id, r.lease_hash, r.n,
+                       row_number() OVER (PARTITION BY r.agent_id ORDER BY r.n) AS slot
+                FROM unnest(\(agents)::text[], \(hashes)::text[]) WITH ORDINALITY AS r(agent_id, lease_hash, n)
+            ), wanted AS (
+                SELECT agent_id, count(*) AS k FROM req GROUP BY agent_id
+            ), picked AS (
+                SELECT p.id, w.agent_id,
+                       row_number() OVER (PARTITION BY w.agent_id ORDER BY p.priority DESC, p.created_at, p.id) AS slot
+                FROM wanted w CROSS JOIN LATERAL (
+                    SELECT id, priority, created_at FROM jobs
+                    WHERE agent_id = w.agent_id AND state = 'queued' AND not_before <= now()
+                    ORDER BY priority DESC, created_at, id
+                    LIMIT w.k
+                    FOR UPDATE SKIP LOCKED
+                ) p
             ), claimed AS (
                 UPDATE jobs j
-                SET state = 'running', attempt = j.attempt + 1, lease_token_hash = \(leaseTokenHash),
+                SET state = 'running', attempt = j.attempt + 1, lease_token_hash = r.lease_hash,
                     lease_expires_at = now() + \(leaseDuration.seconds) * interval '1 second',
                     started_at = now(), updated_at = now(), progress = NULL
-                FROM picked
-                WHERE j.id = picked.id
-                RETURNING j.*
+                FROM picked p JOIN req r ON r.agent_id = p.agent_id AND r.slot = p.slot
+                WHERE j.id = p.id
+                RETURNING j.*, r.n
             ), seen AS (
-                UPDATE agents SET last_seen_at = now()
-                WHERE id = \(agent) AND last_seen_at < now() - interval '1 second'
+                \(unescaped: Self.markSeenSQL(agentsRelation: "SELECT agent_id FROM wanted"))
             ), events AS (
                 INSERT INTO job_events (job_id, kind, attempt) SELECT id, 'claimed', attempt FROM claimed
             )
-            SELECT j.id, \(unescaped: RenderedJob.sqlExpression) AS job_json,
+            SELECT j.n, j.id, \(unescaped: RenderedJob.sqlExpression) AS job_json,
                    \(unescaped: RenderedJob.timestampSQL("j.lease_expires_at")) AS lease_expires_at
             FROM claimed j JOIN agents a ON a.id = j.agent_id
             """)
-        guard let row = rows.first else { return nil }
-        return ClaimedJob(job: try RenderedJob(row: row), leaseExpiresAt: try row.decode(String.self, column: "lease_expires_at"))
+        var claimed = [ClaimedJob?](repeating: nil, count: requests.count)
+        for row in rows {
+            let index = try row.decode(Int.self, column: "n") - 1
+            guard claimed.indices.contains(index) else {
+                throw StoreError(description: "a claim answered for request \(index + 1) of \(requests.count)")
+            }
+            claimed[index] = ClaimedJob(
+                job: try RenderedJob(row: row), leaseExpiresAt: try row.decode(String.self, column: "lease_expires_at"))
+        }
+        return claimed
+    }
+
+    /// The statement (for a CTE) that marks agents seen, those of `agentsRelation` (a query
+    /// selecting agent IDs) not marked within the last second.
+    ///
+    /// Batches mark many agents at once; taking their rows in ID order and skipping rows another
+    /// transaction holds means two batches never wait on each other (or deadlock) over who
+    /// records a sighting that the other is recording anyway.
+    static func markSeenSQL(agentsRelation: String) -> String {
+        """
+        UPDATE agents SET last_seen_at = now()
+        WHERE id IN (
+            SELECT id FROM agents
+            WHERE id IN (\(agentsRelation)) AND last_seen_at < now() - interval '1 second'
+            ORDER BY id
+            FOR UPDATE SKIP LOCKED
+        )
+        """
     }
 
     /// Renews the lease of a running job and stores its progress.
@@ -289,46 +330,93 @@ public struct JobStore: Sendable {
         return try await diagnose(job: id, agent: agent, leaseTokenHash: leaseTokenHash, repeatableStates: [])
     }
 
-    /// Stores a running job's outcome, following ``JobRules/stateAfterCompletion(_:)``.
+    /// Stores running jobs' outcomes, following ``JobRules/stateAfterCompletion(_:)``: one
+    /// statement for the whole batch, each row guarded on its own lease.
     ///
-    /// A repeat of a delivery that was already stored (same lease, job already succeeded or
+    /// A request that changed nothing is told why by ``diagnose(job:agent:leaseTokenHash:repeatableStates:)``:
+    /// a repeat of a delivery that was already stored (same lease, job already succeeded or
     /// skipped) returns the stored job as ``LeasedOutcome/repeated(_:)``.
-    func complete(
-        job id: UUID, agent: UUID, leaseTokenHash: String, outcome: JobCompletion.Outcome
-    ) async throws -> LeasedOutcome<RenderedJob> {
-        let state = JobRules.stateAfterCompletion(outcome)
-        var resultJSON: String?
-        var skipReason: String?
-        var bytesSaved: Int64?
-        switch outcome {
-        case .succeeded(let result):
-            resultJSON = try JSONColumn.encode(result)
-            bytesSaved = result.bytesSaved
-        case .skipped(let reason):
-            skipReason = reason
+    ///
+    /// - Returns: per request, in order, its outcome.
+    func complete(_ requests: [CompletionRequest]) async throws -> [LeasedOutcome<RenderedJob>] {
+        guard !requests.isEmpty else { return [] }
+        var ids: [String] = [], agents: [String] = [], hashes: [String] = [], states: [String] = []
+        var results: [String?] = [], skipReasons: [String?] = [], bytesSaved: [String?] = []
+        for request in requests {
+            ids.append(request.job.lowercased)
+            agents.append(request.agent.lowercased)
+            hashes.append(request.leaseTokenHash)
+            states.append(JobRules.stateAfterCompletion(request.outcome).rawValue)
+            switch request.outcome {
+            case .succeeded(let result):
+                results.append(try JSONColumn.encode(result))
+                skipReasons.append(nil)
+                bytesSaved.append(String(result.bytesSaved))
+            case .skipped(let reason):
+                results.append(nil)
+                skipReasons.append(reason)
+                bytesSaved.append(nil)
+            }
         }
         let rows = try await client.query("""
-            WITH done AS (
+            WITH req AS (
+                SELECT r.id::uuid AS id, r.agent_id::uuid AS agent_id, r.lease_hash, r.state,
+                       r.result::jsonb AS result, r.skip_reason, r.bytes_saved::bigint AS bytes_saved, r.n
+                FROM unnest(\(ids)::text[], \(agents)::text[], \(hashes)::text[], \(states)::text[],
+                            \(results)::text[], \(skipReasons)::text[], \(bytesSaved)::text[])
+                     WITH ORDINALITY AS r(id, agent_id, lease_hash, state, result, skip_reason, bytes_saved, n)
+            ), target AS (
+                -- Found by ID alone, so the plan is a primary-key lookup per request whatever the
+                -- statistics say (a guard in this WHERE lets the planner pick the leases index,
+                -- whose dead entries a busy queue piles up). Locked in ID order, so two batches
+                -- sharing jobs (a repeated delivery) queue behind each other instead of
+                -- deadlocking; FOR UPDATE reads the latest version, which the guards then check.
+                SELECT j.id, j.agent_id AS job_agent_id, j.state AS job_state, j.lease_token_hash,
+                       j.lease_expires_at, r.agent_id, r.lease_hash, r.state, r.result, r.skip_reason,
+                       r.bytes_saved, r.n
+                FROM req r JOIN jobs j ON j.id = r.id
+                ORDER BY j.id
+                FOR UPDATE OF j
+            ), valid AS (
+                SELECT * FROM target
+                WHERE job_agent_id = agent_id AND job_state = 'running' AND lease_token_hash = lease_hash
+                  AND lease_expires_at > now()
+            ), done AS (
                 UPDATE jobs j
-                SET state = \(state.rawValue), result = \(resultJSON)::jsonb, skip_reason = \(skipReason),
-                    bytes_saved = \(bytesSaved), error = NULL, lease_expires_at = NULL,
+                SET state = v.state, result = v.result, skip_reason = v.skip_reason,
+                    bytes_saved = v.bytes_saved, error = NULL, lease_expires_at = NULL,
                     finished_at = now(), updated_at = now()
-                FROM agents a
-                WHERE j.id = \(id) AND a.id = j.agent_id AND j.agent_id = \(agent) AND j.state = 'running'
-                  AND j.lease_token_hash = \(leaseTokenHash) AND j.lease_expires_at > now()
-                RETURNING j.id, j.state, j.attempt, j.skip_reason, \(unescaped: RenderedJob.sqlExpression) AS job_json
+                FROM valid v
+                WHERE j.id = v.id
+                RETURNING j.*, v.n
             ), events AS (
                 INSERT INTO job_events (job_id, kind, attempt, detail) SELECT id, state, attempt, skip_reason FROM done
             ), seen AS (
-                UPDATE agents SET last_seen_at = now()
-                WHERE id = \(agent) AND last_seen_at < now() - interval '1 second'
+                \(unescaped: Self.markSeenSQL(agentsRelation: "SELECT agent_id FROM done"))
             )
-            SELECT id, job_json FROM done
+            SELECT j.n, j.id, \(unescaped: RenderedJob.sqlExpression) AS job_json
+            FROM done j JOIN agents a ON a.id = j.agent_id
             """)
-        if let row = rows.first {
-            return .applied(try RenderedJob(row: row))
+        var applied = [RenderedJob?](repeating: nil, count: requests.count)
+        for row in rows {
+            let index = try row.decode(Int.self, column: "n") - 1
+            guard applied.indices.contains(index) else {
+                throw StoreError(description: "a completion answered for request \(index + 1) of \(requests.count)")
+            }
+            applied[index] = try RenderedJob(row: row)
         }
-        return try await diagnose(job: id, agent: agent, leaseTokenHash: leaseTokenHash, repeatableStates: [.succeeded, .skipped])
+        var outcomes: [LeasedOutcome<RenderedJob>] = []
+        outcomes.reserveCapacity(requests.count)
+        for (request, job) in zip(requests, applied) {
+            if let job {
+                outcomes.append(.applied(job))
+            } else {
+                outcomes.append(try await diagnose(
+                    job: request.job, agent: request.agent, leaseTokenHash: request.leaseTokenHash,
+                    repeatableStates: [.succeeded, .skipped]))
+            }
+        }
+        return outcomes
     }
 
     /// Records a failed attempt, following ``JobRules/stateAfterFailure(retryable:cancelRequested:attempt:maxAttempts:)``:
