@@ -26,8 +26,21 @@ final class LibPQConnection: @unchecked Sendable {
     /// Statements prepared on this connection (`PQprepare`), by SQL text and parameter types:
     /// parsing and planning a statement costs the server more than running most of ours, so
     /// each distinct statement is prepared once per connection and then only executed.
-    private var preparedStatements: [PreparedStatementKey: String] = [:]
+    private var preparedStatements: [PreparedStatementKey: PreparedStatement] = [:]
     private var nextPreparedStatementID = 0
+    /// A statement is prepared afresh after this many executions, then after ten times as
+    /// many, up to ``replanIntervalCap``.
+    ///
+    /// PostgreSQL keeps a prepared statement's generic plan until the tables' statistics
+    /// change (an ANALYZE), and costs it from the tables' sizes when it was made. A new
+    /// database's job table is nearly empty when the coordinator first prepares its
+    /// statements, so a sequential scan is the cheap plan then, and it stayed while the table
+    /// grew to thousands of pages: batched completions ran up to nine times slower in such
+    /// benchmark runs. Preparing again, soon at first and then rarely, bounds how long a plan
+    /// outlives the table it was made for, at the cost of PostgreSQL's five custom plans
+    /// before it settles on a generic one again.
+    static let firstReplanAfterExecutions = 50
+    static let replanIntervalCap = 5000
     /// Past this many distinct statements on one connection, new ones run unprepared, so SQL
     /// built with varying text cannot grow the server's memory without bound.
     static let preparedStatementCapacity = 256
@@ -193,15 +206,33 @@ final class LibPQConnection: @unchecked Sendable {
     /// The name of `key`'s prepared statement, preparing it on first use; nil once the cache is
     /// full (the statement then runs unnamed, parsed and planned each time).
     private func preparedStatementName(for key: PreparedStatementKey) throws -> String? {
-        if let name = preparedStatements[key] { return name }
+        if let index = preparedStatements.index(forKey: key) {
+            let statement = preparedStatements.values[index]
+            // Inside a transaction a failed DEALLOCATE would abort the caller's work: replan
+            // only between transactions.
+            guard statement.executions >= statement.replanAfter, isIdleOutsideTransaction else {
+                preparedStatements.values[index].executions += 1
+                return statement.name
+            }
+            preparedStatements.remove(at: index)
+            // Outside a transaction a failure harms nothing: the server may have forgotten the
+            // statement already (a script's DEALLOCATE ALL), and a broken connection fails the
+            // PREPARE that follows with its own error.
+            _ = try? makeRows(PQexec(conn, "DEALLOCATE \(statement.name)"), query: "DEALLOCATE \(statement.name)")
+            return try prepare(key, replanAfter: min(statement.replanAfter * 10, Self.replanIntervalCap))
+        }
         guard preparedStatements.count < Self.preparedStatementCapacity else { return nil }
+        return try prepare(key, replanAfter: Self.firstReplanAfterExecutions)
+    }
+
+    private func prepare(_ key: PreparedStatementKey, replanAfter: Int) throws -> String {
         // Checked once, when the text first goes to the server: the hot statements' SQL runs to
         // kilobytes, and a cached statement's text was checked when it was prepared.
         try Self.checkNoNUL(key.sql)
         nextPreparedStatementID += 1
         let name = "flatten_s\(nextPreparedStatementID)"
         _ = try makeRows(PQprepare(conn, name, key.sql, Int32(key.types.count), key.types), query: key.sql)
-        preparedStatements[key] = name
+        preparedStatements[key] = PreparedStatement(name: name, executions: 1, replanAfter: replanAfter)
         return name
     }
 
@@ -441,6 +472,14 @@ private let noticeReceiver: PQnoticeReceiver = { context, result in
 
 /// What a prepared statement is keyed by: the same text with other parameter types is another
 /// statement to the server.
+/// A statement prepared on a connection: its server-side name, how often it ran since, and
+/// after how many runs it is prepared afresh.
+struct PreparedStatement {
+    var name: String
+    var executions: Int
+    var replanAfter: Int
+}
+
 struct PreparedStatementKey: Hashable {
     let sql: String
     let types: [Oid]

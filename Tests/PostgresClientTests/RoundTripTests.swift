@@ -28,6 +28,29 @@ import Testing
         }
     }
 
+    /// A generic plan made when a table was small must not outlive its growth: after
+    /// `firstReplanAfterExecutions` runs the statement is prepared afresh, and the old one freed.
+    @Test func aStatementIsPreparedAfreshAfterManyExecutions() async throws {
+        try await withClient(maxConnections: 1) { client in
+            try await client.withConnection { connection in
+                func preparedNames() async throws -> [String] {
+                    let rows = try await connection.query(
+                        "SELECT name FROM pg_prepared_statements WHERE statement LIKE \("%AS replanned%") ORDER BY name")
+                    return try rows.map { try $0.decode(String.self, column: "name") }
+                }
+                _ = try await connection.query("SELECT \(1)::int AS replanned")
+                let first = try await preparedNames()
+                #expect(first.count == 1)
+                for value in 0..<LibPQConnection.firstReplanAfterExecutions {
+                    _ = try await connection.query("SELECT \(value)::int AS replanned")
+                }
+                let later = try await preparedNames()
+                #expect(later.count == 1, "the old statement should be deallocated: \(later)")
+                #expect(later != first, "the statement should have been prepared afresh")
+            }
+        }
+    }
+
     @Test func everyTypeRoundTripsThroughATableIncludingNulls() async throws {
         try await withClient { client in
             try await withScratchTable(client, columns: """
