@@ -4,7 +4,6 @@ import Foundation
 import Logging
 
 /// `flatten-coordinator`: the fleet's job coordinator (HTTP/JSON over PostgreSQL).
-@main
 struct FlattenCoordinator: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "flatten-coordinator",
