@@ -273,16 +273,25 @@ public struct JobStore: Sendable {
                    \(unescaped: RenderedJob.timestampSQL("j.lease_expires_at")) AS lease_expires_at
             FROM claimed j JOIN agents a ON a.id = j.agent_id
             """)
-        var claimed = [ClaimedJob?](repeating: nil, count: requests.count)
+        return try Self.perRequest(rows, count: requests.count, statement: "claim") { row in
+            ClaimedJob(job: try RenderedJob(row: row), leaseExpiresAt: try row.decode(String.self, column: "lease_expires_at"))
+        }
+    }
+
+    /// A batched statement's answer, one value per request: each row names its request by
+    /// the 1-based ordinal `n` of the input arrays; requests without a row get nil.
+    private static func perRequest<Value>(
+        _ rows: PostgresRows, count: Int, statement: String, _ value: (PostgresRow) throws -> Value
+    ) throws -> [Value?] {
+        var values = [Value?](repeating: nil, count: count)
         for row in rows {
             let index = try row.decode(Int.self, column: "n") - 1
-            guard claimed.indices.contains(index) else {
-                throw StoreError(description: "a claim answered for request \(index + 1) of \(requests.count)")
+            guard values.indices.contains(index) else {
+                throw StoreError(description: "a batched \(statement) answered for request \(index + 1) of \(count)")
             }
-            claimed[index] = ClaimedJob(
-                job: try RenderedJob(row: row), leaseExpiresAt: try row.decode(String.self, column: "lease_expires_at"))
+            values[index] = try value(row)
         }
-        return claimed
+        return values
     }
 
     /// The statement (for a CTE) that marks agents seen, those of `agentsRelation` (a query
@@ -397,14 +406,7 @@ public struct JobStore: Sendable {
             SELECT j.n, j.id, \(unescaped: RenderedJob.sqlExpression) AS job_json
             FROM done j JOIN agents a ON a.id = j.agent_id
             """)
-        var applied = [RenderedJob?](repeating: nil, count: requests.count)
-        for row in rows {
-            let index = try row.decode(Int.self, column: "n") - 1
-            guard applied.indices.contains(index) else {
-                throw StoreError(description: "a completion answered for request \(index + 1) of \(requests.count)")
-            }
-            applied[index] = try RenderedJob(row: row)
-        }
+        let applied = try Self.perRequest(rows, count: requests.count, statement: "completion", RenderedJob.init(row:))
         var outcomes: [LeasedOutcome<RenderedJob>] = []
         outcomes.reserveCapacity(requests.count)
         for (request, job) in zip(requests, applied) {
