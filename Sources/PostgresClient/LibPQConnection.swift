@@ -39,7 +39,7 @@ final class LibPQConnection: @unchecked Sendable {
     /// benchmark runs. Preparing again, soon at first and then rarely, bounds how long a plan
     /// outlives the table it was made for, at the cost of PostgreSQL's five custom plans
     /// before it settles on a generic one again.
-    static let firstReplanAfterExecutions = 50
+    static let firstReplanAfterExecutions = 10
     static let replanIntervalCap = 5000
     /// Past this many distinct statements on one connection, new ones run unprepared, so SQL
     /// built with varying text cannot grow the server's memory without bound.
