@@ -79,8 +79,7 @@ struct StatementBatcherTests {
             for await _ in gated.firstStarted.stream { break }
             for value in 2...4 { group.addTask { (value, try await batcher.submit(value)) } }
             // Let the three queue up behind the running statement before releasing it.
-            try await waitUntil { gated.batches.withLockedValue { $0.count } == 1 }
-            try await Task.sleep(for: .milliseconds(100))
+            try await waitUntil { batcher.waitingCount == 3 }
             gated.release.continuation.yield()
             var answers: [Int: String] = [:]
             for try await (value, answer) in group { answers[value] = answer }
@@ -100,7 +99,7 @@ struct StatementBatcherTests {
         for await _ in gated.firstStarted.stream { break }
         async let poisoned = outcome { try await batcher.submit(-1) }
         async let neighbour = outcome { try await batcher.submit(2) }
-        try await Task.sleep(for: .milliseconds(100))
+        try await waitUntil { batcher.waitingCount == 2 }
         gated.release.continuation.yield()
         #expect(try await first == "answer 1")
         let poisonedResult = await poisoned

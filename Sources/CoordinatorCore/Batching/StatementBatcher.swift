@@ -25,6 +25,11 @@ final class StatementBatcher<Request: Sendable, Response: Sendable>: Sendable {
         self.run = run
     }
 
+    /// How many requests wait for the next statement (for tests and diagnostics).
+    var waitingCount: Int {
+        queue.withLockedValue { $0.pending.count }
+    }
+
     /// Sends `request` with the next batch and returns its response.
     func submit(_ request: Request) async throws -> Response {
         try await withCheckedThrowingContinuation { continuation in
