@@ -470,8 +470,6 @@ private let noticeReceiver: PQnoticeReceiver = { context, result in
     Unmanaged<NoticeSink>.fromOpaque(context).takeUnretainedValue().receive(result)
 }
 
-/// What a prepared statement is keyed by: the same text with other parameter types is another
-/// statement to the server.
 /// A statement prepared on a connection: its server-side name, how often it ran since, and
 /// after how many runs it is prepared afresh.
 struct PreparedStatement {
@@ -480,6 +478,8 @@ struct PreparedStatement {
     var replanAfter: Int
 }
 
+/// What a prepared statement is keyed by: the same text with other parameter types is another
+/// statement to the server.
 struct PreparedStatementKey: Hashable {
     let sql: String
     let types: [Oid]

@@ -126,13 +126,7 @@ extension String: PostgresArrayElement {
 
     /// Reads one-dimensional `text[]`, `varchar[]`, `bpchar[]` and `name[]` without NULL elements.
     public static func postgresArray(text: String, type: PostgresDataType) throws(PostgresDecodingFailure) -> [String] {
-        guard [.textArray, .varcharArray, .bpcharArray, .nameArray].contains(type) else { throw .typeMismatch }
-        let elements: [String?]
-        do {
-            elements = try PostgresTextArray.parse(text)
-        } catch {
-            throw .invalidValue(error.description)
-        }
+        let elements = try Optional<String>.postgresArray(text: text, type: type)
         var strings: [String] = []
         strings.reserveCapacity(elements.count)
         for (index, element) in elements.enumerated() {
@@ -152,6 +146,7 @@ extension Optional: PostgresArrayElement where Wrapped == String {
         .text(PostgresTextArray.format(elements))
     }
 
+    /// Reads one-dimensional `text[]`, `varchar[]`, `bpchar[]` and `name[]`, NULL elements as nil.
     public static func postgresArray(text: String, type: PostgresDataType) throws(PostgresDecodingFailure) -> [String?] {
         guard [.textArray, .varcharArray, .bpcharArray, .nameArray].contains(type) else { throw .typeMismatch }
         do {
