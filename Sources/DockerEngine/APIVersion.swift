@@ -47,16 +47,21 @@ public struct APIVersion: Sendable, Hashable, Comparable, CustomStringConvertibl
 
     /// 1.40, the oldest engine API this client accepts (Docker 19.03).
     public static let minimumSupported = APIVersion(major: 1, minor: 40)
-    /// 1.41, the newest engine API this client speaks (Docker 20.10); newer engines are spoken to in 1.41.
-    public static let maximumSupported = APIVersion(major: 1, minor: 41)
+    /// 1.51, the newest engine API this client speaks (Docker 28.3 to 28.5); newer engines are
+    /// spoken to in 1.51, which they still accept.
+    public static let maximumSupported = APIVersion(major: 1, minor: 51)
+    /// 1.48 (Docker 28.0): `save` and `load` take a `platform` parameter.
+    public static let platformOnSaveAndLoad = APIVersion(major: 1, minor: 48)
 }
 
 /// The rule that picks the API version spoken to an engine.
 ///
-/// The client speaks the lower of the engine's version and its own newest version, and refuses an
-/// engine older than its oldest supported version rather than send calls it may misread.
+/// An engine accepts a range of versions (`MinAPIVersion` to `ApiVersion` in `GET /version`;
+/// Docker 29 refuses anything below 1.44) and this client speaks a range of its own. The client
+/// speaks the newest version inside both ranges and refuses only when they do not meet, rather
+/// than send calls the engine would refuse or misread.
 public struct APIVersionNegotiation: Sendable, Hashable {
-    /// The oldest engine API version accepted.
+    /// The oldest API version this client speaks.
     public var minimum: APIVersion
     /// The newest API version this client speaks.
     public var maximum: APIVersion
@@ -67,25 +72,36 @@ public struct APIVersionNegotiation: Sendable, Hashable {
         self.maximum = maximum
     }
 
-    /// The version to speak to an engine whose newest API version is `engineVersion`.
+    /// The version to speak to an engine that accepts `engineMinimum` through `engineVersion`.
+    ///
+    /// An engine that does not say its minimum (`engineMinimum` nil) is taken to accept every
+    /// version up to its own, as engines before `MinAPIVersion` existed did.
     ///
     /// - Throws: `DockerEngineError` (``DockerEngineError/isUnsupportedEngine``) naming both
-    ///   versions when the engine is older than ``minimum``.
-    public func negotiate(engineVersion: APIVersion) throws -> APIVersion {
-        guard engineVersion >= minimum else {
-            throw DockerEngineError.unsupportedEngine(engine: engineVersion, minimum: minimum)
-        }
-        return Swift.min(engineVersion, maximum)
-    }
-
-    /// Like ``negotiate(engineVersion:)`` for the engine's text, which must parse as a version.
-    public func negotiate(engineVersion text: String) throws -> APIVersion {
-        guard let version = APIVersion(text) else {
-            throw DockerEngineError.malformedResponse(
-                operation: "negotiate the API version",
-                detail: "the engine reported API version '\(text)', which is not of the form 1.41"
+    ///   ranges when they do not meet.
+    public func negotiate(engineVersion: APIVersion, engineMinimum: APIVersion? = nil) throws -> APIVersion {
+        let spoken = Swift.min(engineVersion, maximum)
+        guard spoken >= minimum, spoken >= (engineMinimum ?? spoken) else {
+            throw DockerEngineError.unsupportedEngine(
+                engine: (engineMinimum ?? engineVersion)...engineVersion, client: minimum...maximum
             )
         }
-        return try negotiate(engineVersion: version)
+        return spoken
+    }
+
+    /// Like ``negotiate(engineVersion:engineMinimum:)`` for the engine's `GET /version` texts,
+    /// which must parse as versions.
+    public func negotiate(engineVersion text: String, engineMinimum minimumText: String? = nil) throws -> APIVersion {
+        func parse(_ text: String, field: String) throws -> APIVersion {
+            guard let version = APIVersion(text) else {
+                throw DockerEngineError.malformedResponse(
+                    operation: "negotiate the API version",
+                    detail: "the engine reported \(field) '\(text)', which is not of the form 1.41"
+                )
+            }
+            return version
+        }
+        let minimum = try minimumText.map { try parse($0, field: "MinAPIVersion") }
+        return try negotiate(engineVersion: parse(text, field: "API version"), engineMinimum: minimum)
     }
 }

@@ -32,3 +32,18 @@ extension DockerClient {
         try await executor.json(DockerRequest(.GET, "/info"), operation: "read the engine info")
     }
 }
+
+extension DockerClient {
+    /// What the engine is and where it keeps images: `/version` as read when connecting, and a
+    /// `GET /info` now.
+    public func describe() async throws -> EngineDescription {
+        let info = try await info()
+        let product = engineVersion.product
+        let os = engineVersion.os ?? info.osType ?? "linux"
+        let architecture = engineVersion.arch ?? info.architecture ?? "unknown"
+        return EngineDescription(
+            product: product, version: engineVersion.version, apiVersion: apiVersion,
+            imageStore: ImageStore(product: product, info: info), platform: "\(os)/\(architecture)"
+        )
+    }
+}

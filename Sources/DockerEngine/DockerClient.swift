@@ -9,7 +9,7 @@ import NIOCore
 /// be shut down with ``shutdown()``), ``connect(to:httpClient:configuration:logger:)`` (the caller
 /// owns and shuts down the `HTTPClient`), or ``withClient(to:configuration:logger:_:)``.
 /// Connecting negotiates the API version (``apiVersion``); every call afterwards uses versioned
-/// paths (`/v1.41/…`).
+/// paths (`/v1.51/…` or the engine's own, when older).
 ///
 /// Image bodies are streamed both ways and never buffered: ``saveImage(_:)`` and
 /// ``exportContainer(_:)`` answer a ``DockerByteStream``; `load`, `import` and `build` take a
@@ -41,7 +41,7 @@ public final class DockerClient: Sendable {
 
     /// The engine's address.
     public let host: DockerHost
-    /// The API version spoken to the engine: the lower of the engine's and this client's newest.
+    /// The API version spoken to the engine: the newest both the engine and this client accept.
     public let apiVersion: APIVersion
     /// The engine's `GET /version` answer, as read when connecting (engine release, OS, arch).
     public let engineVersion: EngineVersion
@@ -151,7 +151,7 @@ public final class DockerClient: Sendable {
         let version: EngineVersion = try await RequestExecutor(
             host: host, httpClient: httpClient, apiVersion: nil, requestTimeout: configuration.requestTimeout, logger: logger
         ).json(DockerRequest(.GET, "/version"), operation: "read the engine version")
-        let apiVersion = try configuration.negotiation.negotiate(engineVersion: version.apiVersion)
+        let apiVersion = try configuration.negotiation.negotiate(engineVersion: version.apiVersion, engineMinimum: version.minAPIVersion)
         logger.debug("connected to the Docker engine", metadata: [
             "docker.host": "\(host)", "docker.engine_version": "\(version.version)",
             "docker.engine_api": "\(version.apiVersion)", "docker.api": "\(apiVersion)",

@@ -7,8 +7,8 @@ public struct DockerEngineError: Error, Sendable, CustomStringConvertible {
     enum Kind: Sendable {
         /// A `DOCKER_HOST` value that cannot be used.
         case invalidHost(value: String, reason: String)
-        /// The engine's API is older than this client accepts.
-        case unsupportedEngine(engine: APIVersion, minimum: APIVersion)
+        /// The engine's API versions and this client's do not meet.
+        case unsupportedEngine(engine: ClosedRange<APIVersion>, client: ClosedRange<APIVersion>)
         /// The engine could not be connected to.
         case unreachable(host: String, reason: String)
         /// The socket exists but this process may not open it.
@@ -93,7 +93,7 @@ public struct DockerEngineError: Error, Sendable, CustomStringConvertible {
         if case .permissionDenied = kind { return true }
         return false
     }
-    /// The engine's API version is older than this client accepts.
+    /// The engine's API versions and this client's do not meet.
     public var isUnsupportedEngine: Bool {
         if case .unsupportedEngine = kind { return true }
         return false
@@ -123,9 +123,12 @@ public struct DockerEngineError: Error, Sendable, CustomStringConvertible {
         switch kind {
         case .invalidHost(let value, let reason):
             return "invalid Docker host '\(value)': \(reason)"
-        case .unsupportedEngine(let engine, let minimum):
-            return "the Docker engine speaks API \(engine), older than the oldest this client supports (\(minimum)); "
-                + "upgrade the engine to Docker 19.03 or later"
+        case .unsupportedEngine(let engine, let client):
+            let advice = engine.upperBound < client.lowerBound
+                ? "upgrade the engine to Docker 19.03 or later"
+                : "this engine is newer than this flatten-agent supports: upgrade flatten-agent"
+            return "the Docker engine accepts API versions \(engine.lowerBound) to \(engine.upperBound), "
+                + "this client speaks \(client.lowerBound) to \(client.upperBound): no version in common; \(advice)"
         case .unreachable(let host, let reason):
             return "cannot reach the Docker engine at \(host): \(reason) (is dockerd running?)"
         case .permissionDenied(let host):
@@ -151,8 +154,8 @@ extension DockerEngineError {
         DockerEngineError(.invalidHost(value: value, reason: reason), operation: "parse the Docker host")
     }
 
-    static func unsupportedEngine(engine: APIVersion, minimum: APIVersion) -> DockerEngineError {
-        DockerEngineError(.unsupportedEngine(engine: engine, minimum: minimum), operation: "negotiate the API version")
+    static func unsupportedEngine(engine: ClosedRange<APIVersion>, client: ClosedRange<APIVersion>) -> DockerEngineError {
+        DockerEngineError(.unsupportedEngine(engine: engine, client: client), operation: "negotiate the API version")
     }
 
     static func malformedResponse(operation: String, detail: String) -> DockerEngineError {

@@ -19,6 +19,11 @@ public struct FlattenOptions: Sendable, Hashable, Codable {
     public var minSavings: MinSavings?
     /// Also move the original reference's tag to the flattened image.
     public var replace: Bool
+    /// How the merged layer is compressed on stores that keep blobs; nil: the agent's default
+    /// for its store.
+    public var compression: LayerCompressionSetting?
+    /// The platform to flatten, which the engine must hold; nil: the one the engine has.
+    public var platform: ImagePlatform?
 
     public init(
         strategy: FlattenStrategy = .merge,
@@ -27,7 +32,9 @@ public struct FlattenOptions: Sendable, Hashable, Codable {
         verify: Bool = false,
         push: Bool = false,
         minSavings: MinSavings? = nil,
-        replace: Bool = false
+        replace: Bool = false,
+        compression: LayerCompressionSetting? = nil,
+        platform: ImagePlatform? = nil
     ) {
         self.strategy = strategy
         self.newTag = newTag
@@ -36,10 +43,12 @@ public struct FlattenOptions: Sendable, Hashable, Codable {
         self.push = push
         self.minSavings = minSavings
         self.replace = replace
+        self.compression = compression
+        self.platform = platform
     }
 
     private enum CodingKeys: String, CodingKey {
-        case strategy, newTag, keepLayers, baseImage, keepShared, verify, push, minSavings, replace
+        case strategy, newTag, keepLayers, baseImage, keepShared, verify, push, minSavings, replace, compression, platform
     }
 
     public init(from decoder: any Decoder) throws {
@@ -50,6 +59,8 @@ public struct FlattenOptions: Sendable, Hashable, Codable {
         push = try container.decodeIfPresent(Bool.self, forKey: .push) ?? false
         minSavings = try container.decodeIfPresent(MinSavings.self, forKey: .minSavings)
         replace = try container.decodeIfPresent(Bool.self, forKey: .replace) ?? false
+        compression = try container.decodeIfPresent(LayerCompressionSetting.self, forKey: .compression)
+        platform = try container.decodeIfPresent(ImagePlatform.self, forKey: .platform)
 
         var modes: [(CodingKeys, PartialFlatten)] = []
         if let layers = try container.decodeIfPresent(Int.self, forKey: .keepLayers) {
@@ -89,5 +100,7 @@ public struct FlattenOptions: Sendable, Hashable, Codable {
         try container.encode(push, forKey: .push)
         try container.encodeIfPresent(minSavings, forKey: .minSavings)
         try container.encode(replace, forKey: .replace)
+        try container.encodeIfPresent(compression, forKey: .compression)
+        try container.encodeIfPresent(platform, forKey: .platform)
     }
 }

@@ -1,6 +1,6 @@
 /// What one successful flatten produced.
 ///
-/// Sizes are the engine's image sizes in bytes. `phaseDurations` holds wall-clock seconds per
+/// Sizes are the engine's stored image sizes in bytes, as `docker images` shows them. `phaseDurations` holds wall-clock seconds per
 /// ``FlattenPhase`` that ran, encoded as an object keyed by phase name
 /// (`{"saving": 1.25, "merging": 3.5}`); a phase that did not run has no entry.
 public struct FlattenResult: Sendable, Hashable, Codable {
@@ -28,6 +28,8 @@ public struct FlattenResult: Sendable, Hashable, Codable {
     public var tags: [String]
     /// What the strategy could not keep, for a person to review (e.g. a lost capability).
     public var warnings: [String]
+    /// The platform that was flattened (`linux/amd64`); nil from agents before it was reported.
+    public var platform: ImagePlatform?
 
     public init(
         originalImageId: String,
@@ -41,7 +43,8 @@ public struct FlattenResult: Sendable, Hashable, Codable {
         strategy: FlattenStrategy,
         verified: Bool? = nil,
         tags: [String] = [],
-        warnings: [String] = []
+        warnings: [String] = [],
+        platform: ImagePlatform? = nil
     ) {
         self.originalImageId = originalImageId
         self.newImageId = newImageId
@@ -55,11 +58,12 @@ public struct FlattenResult: Sendable, Hashable, Codable {
         self.verified = verified
         self.tags = tags
         self.warnings = warnings
+        self.platform = platform
     }
 
     private enum CodingKeys: String, CodingKey {
         case originalImageId, newImageId, originalSize, originalLayerCount, newSize, newLayerCount
-        case bytesSaved, phaseDurations, strategy, verified, tags, warnings
+        case bytesSaved, phaseDurations, strategy, verified, tags, warnings, platform
     }
 
     public init(from decoder: any Decoder) throws {
@@ -76,6 +80,7 @@ public struct FlattenResult: Sendable, Hashable, Codable {
         verified = try container.decodeIfPresent(Bool.self, forKey: .verified)
         tags = try container.decode([String].self, forKey: .tags)
         warnings = try container.decode([String].self, forKey: .warnings)
+        platform = try container.decodeIfPresent(ImagePlatform.self, forKey: .platform)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -92,5 +97,6 @@ public struct FlattenResult: Sendable, Hashable, Codable {
         try container.encodeIfPresent(verified, forKey: .verified)
         try container.encode(tags, forKey: .tags)
         try container.encode(warnings, forKey: .warnings)
+        try container.encodeIfPresent(platform, forKey: .platform)
     }
 }

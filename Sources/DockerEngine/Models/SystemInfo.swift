@@ -13,6 +13,9 @@ public struct SystemInfo: Sendable, Hashable, Codable {
     public var memoryTotal: Int64?
     /// The storage driver, for example `overlay2`.
     public var driver: String?
+    /// The storage driver's facts as name-value pairs; Docker's containerd image store says
+    /// `["driver-type", "io.containerd.snapshotter.v1"]` here.
+    public var driverStatus: [[String]]?
     public var dockerRootDir: String?
     public var images: Int?
     public var containers: Int?
@@ -22,7 +25,7 @@ public struct SystemInfo: Sendable, Hashable, Codable {
     public init(
         id: String? = nil, name: String? = nil, serverVersion: String? = nil, operatingSystem: String? = nil,
         osType: String? = nil, architecture: String? = nil, kernelVersion: String? = nil, cpuCount: Int? = nil,
-        memoryTotal: Int64? = nil, driver: String? = nil, dockerRootDir: String? = nil, images: Int? = nil,
+        memoryTotal: Int64? = nil, driver: String? = nil, driverStatus: [[String]]? = nil, dockerRootDir: String? = nil, images: Int? = nil,
         containers: Int? = nil, labels: [String]? = nil
     ) {
         self.id = id
@@ -35,6 +38,7 @@ public struct SystemInfo: Sendable, Hashable, Codable {
         self.cpuCount = cpuCount
         self.memoryTotal = memoryTotal
         self.driver = driver
+        self.driverStatus = driverStatus
         self.dockerRootDir = dockerRootDir
         self.images = images
         self.containers = containers
@@ -44,7 +48,7 @@ public struct SystemInfo: Sendable, Hashable, Codable {
     enum CodingKeys: String, CodingKey {
         case id = "ID", name = "Name", serverVersion = "ServerVersion", operatingSystem = "OperatingSystem"
         case osType = "OSType", architecture = "Architecture", kernelVersion = "KernelVersion"
-        case cpuCount = "NCPU", memoryTotal = "MemTotal", driver = "Driver", dockerRootDir = "DockerRootDir"
+        case cpuCount = "NCPU", memoryTotal = "MemTotal", driver = "Driver", driverStatus = "DriverStatus", dockerRootDir = "DockerRootDir"
         case images = "Images", containers = "Containers", labels = "Labels"
     }
 }
