@@ -33,10 +33,16 @@ let package = Package(
             name: "CZlib",
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
         ),
+        .systemLibrary(
+            name: "CZstd",
+            pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]
+        ),
         .target(
             name: "ImageArchive",
             dependencies: [
                 "CZlib",
+                "CZstd",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
