@@ -7,6 +7,7 @@ public struct ImageArchiveError: Error, CustomStringConvertible, Sendable {
             case invalidConfig = "invalid image config"
             case unsupportedCompression = "unsupported layer compression"
             case corruptCompressedLayer = "corrupt compressed layer"
+            case compressionFailed = "layer compression failed"
             case invalidArgument = "invalid argument"
         }
         private let base: Base
@@ -17,10 +18,12 @@ public struct ImageArchiveError: Error, CustomStringConvertible, Sendable {
         public static let invalidManifest = Code(.invalidManifest)
         /// The image config is not JSON or lacks `rootfs.diff_ids`.
         public static let invalidConfig = Code(.invalidConfig)
-        /// A layer is compressed with something other than gzip (zstd, …).
+        /// A layer is compressed with something other than gzip or zstd.
         public static let unsupportedCompression = Code(.unsupportedCompression)
-        /// A gzip layer does not decompress.
+        /// A gzip or zstd layer does not decompress.
         public static let corruptCompressedLayer = Code(.corruptCompressedLayer)
+        /// zlib or libzstd failed while compressing a layer.
+        public static let compressionFailed = Code(.compressionFailed)
         /// The caller passed something that cannot work (an image index out of range…).
         public static let invalidArgument = Code(.invalidArgument)
         public var description: String { base.rawValue }

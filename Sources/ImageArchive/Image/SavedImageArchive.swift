@@ -97,8 +97,9 @@ public final class SavedImageArchive: Sendable {
     }
 
     /// The uncompressed layer tars of `image`, lowest first, labelled and with their diff IDs
-    /// from the config. Gzip-compressed layers (OCI layout) are inflated once into unlinked
-    /// temporary files in `temporaryDirectory`; the returned sources keep them alive.
+    /// from the config. Gzip- and zstd-compressed layers (OCI layout; recognized by their magic
+    /// numbers) are inflated once into unlinked temporary files in `temporaryDirectory`; the
+    /// returned sources keep them alive.
     /// `compressedBytesRead` reports the compressed bytes read doing so.
     public func layerSources(of image: Image, temporaryDirectory: String) throws -> (layers: [LayerSource], compressedBytesRead: Int64) {
         let diffIDs = try config(of: image).diffIDs()
@@ -115,8 +116,10 @@ public final class SavedImageArchive: Sendable {
                 let (file, read) = try GzipDecompressor.decompress(region, member: name, temporaryDirectory: temporaryDirectory)
                 region = FileRegion(file: file)
                 compressedRead += read
-            } else if head == GzipDecompressor.zstdMagic {
-                throw ImageArchiveError(.unsupportedCompression, member: name, detail: "zstd-compressed layers are not supported")
+            } else if head.starts(with: ZstdDecompressor.magic) {
+                let (file, read) = try ZstdDecompressor.decompress(region, member: name, temporaryDirectory: temporaryDirectory)
+                region = FileRegion(file: file)
+                compressedRead += read
             }
             sources.append(LayerSource(region: region, label: label, diffID: diffIDs[i]))
         }

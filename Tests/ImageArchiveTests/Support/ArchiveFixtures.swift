@@ -3,7 +3,8 @@ import Foundation
 
 /// Builds `docker save` archives in memory, in both layouts.
 struct SaveArchiveBuilder {
-    enum Layout { case legacy, oci(gzip: Bool) }
+    /// The OCI layout is written with layers compressed as given.
+    enum Layout { case legacy, oci(LayerCompression) }
 
     var layers: [[Item]]
     var repoTags = ["example/app:latest"]
@@ -65,12 +66,12 @@ struct SaveArchiveBuilder {
             try file(configHex + ".json", config)
             try file("repositories", Array(#"{"example/app":{"latest":"x"}}"#.utf8))
             if manifestLast { try file("manifest.json", manifest()) }
-        case .oci(let gzip):
+        case .oci(let compression):
             try writer.append(TarEntry(name: "blobs/", kind: .directory, mode: 0o755))
             try writer.append(TarEntry(name: "blobs/sha256/", kind: .directory, mode: 0o755))
             var written = Set<String>()
             for tar in tars {
-                let blob = gzip ? GzipCompressor.compress(tar) : tar
+                let blob = try LayerCompressor.compress(tar, compression)
                 let hex = String(ImageConfig.digest(of: blob).dropFirst(7))
                 if written.insert(hex).inserted { try file("blobs/sha256/" + hex, blob) }
                 layerNames.append("blobs/sha256/" + hex)

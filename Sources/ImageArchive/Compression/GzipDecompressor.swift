@@ -1,13 +1,5 @@
 import CZlib
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Decompresses a gzip-compressed layer into an anonymous temporary file.
 ///
 /// A gzip stream cannot be read by offset, and the merge needs each layer's content by offset
@@ -16,18 +8,11 @@ import Darwin
 /// freed when the returned ``RandomAccessFile`` is released, even if the process dies.
 enum GzipDecompressor {
     static let magic: [UInt8] = [0x1f, 0x8b]
-    static let zstdMagic: [UInt8] = [0x28, 0xb5, 0x2f, 0xfd]
 
     /// Inflates `region` (one or more concatenated gzip members) into a temporary file.
     /// Returns the file and the number of compressed bytes read.
     static func decompress(_ region: FileRegion, member: String, temporaryDirectory: String) throws -> (RandomAccessFile, Int64) {
-        var template = Array((temporaryDirectory + "/flatten-layer-XXXXXX").utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw FileAccessError(operation: "create temporary file in", path: temporaryDirectory, errno: errno) }
-        let path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        unlink(path)
-        var ownsDescriptor = true
-        defer { if ownsDescriptor { close(fd) } }
+        let file = try UnlinkedTemporaryFile(directory: temporaryDirectory, prefix: "flatten-layer")
 
         var stream = z_stream()
         guard inflateInit2_(&stream, 15 + 16, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
@@ -40,7 +25,6 @@ enum GzipDecompressor {
         var output = [UInt8](repeating: 0, count: chunk)
         var position: Int64 = 0
         var memberEnded = false
-        var total: Int64 = 0
         reading: while position < region.count {
             let n = try input.withUnsafeMutableBytes { try region.read(into: $0, at: position) }
             if n == 0 { break }
@@ -73,18 +57,7 @@ enum GzipDecompressor {
                 }
                 let produced = chunk - Int(stream.avail_out)
                 if produced > 0 {
-                    try output.withUnsafeBytes { buf in
-                        var done = 0
-                        while done < produced {
-                            let w = write(fd, buf.baseAddress! + done, produced - done)
-                            if w < 0 {
-                                if errno == EINTR { continue }
-                                throw FileAccessError(operation: "write", path: path, errno: errno)
-                            }
-                            done += w
-                        }
-                    }
-                    total += Int64(produced)
+                    try output.withUnsafeBytes { try file.append(UnsafeRawBufferPointer(rebasing: $0[..<produced])) }
                 }
                 if result == Z_STREAM_END { memberEnded = true }
                 if result == Z_BUF_ERROR && produced == 0 && consumed < n { break reading }
@@ -94,7 +67,6 @@ enum GzipDecompressor {
         guard memberEnded else {
             throw ImageArchiveError(.corruptCompressedLayer, member: member, detail: "the gzip stream is truncated")
         }
-        ownsDescriptor = false
-        return (RandomAccessFile(adopting: fd, path: "\(member) (decompressed)", size: total), position)
+        return (file.finish(label: "\(member) (decompressed)"), position)
     }
 }
