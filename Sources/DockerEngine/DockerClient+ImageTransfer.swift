@@ -24,6 +24,9 @@ public struct LoadResult: Sendable, Hashable {
             output.append(line)
             if let id = line.dropPrefix("Loaded image ID: ") {
                 loadedImageIDs.append(id)
+            } else if let id = line.dropPrefix("Loaded image: "), id.hasPrefix("sha256:") {
+                // Podman reports an untagged image by ID in the tagged form.
+                loadedImageIDs.append(id)
             } else if let reference = line.dropPrefix("Loaded image: ") {
                 loadedReferences.append(reference)
             }
@@ -118,9 +121,10 @@ extension DockerClient {
         var query: [(name: String, value: String)] = [("fromSrc", "-")]
         if let repository {
             try Self.requireName(repository, operation: operation)
-            query.append(("repo", repository))
+            // `repo=name:tag` rather than a separate `tag`: Docker reads either, Podman ignores
+            // `tag` and would name the image `name:latest`.
+            query.append(("repo", tag.map { "\(repository):\($0)" } ?? repository))
         }
-        if let tag { query.append(("tag", tag)) }
         for change in changes {
             guard !change.contains(where: \.isNewline) else {
                 throw DockerEngineError.invalidArgument(operation: operation, detail: "the change '\(change)' spans several lines")
@@ -137,9 +141,14 @@ extension DockerClient {
             operation: operation
         ) { message in
             onProgress?(message)
-            // The last status line of an import is the new image's ID.
-            if let status = message.status?.trimmingWhitespace(), status.hasPrefix("sha256:") {
-                imageID = status
+            // The last status line of an import is the new image's ID; Podman's lacks the
+            // `sha256:` prefix.
+            if let status = message.status?.trimmingWhitespace() {
+                if status.hasPrefix("sha256:") {
+                    imageID = status
+                } else if status.count == 64, status.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) {
+                    imageID = "sha256:" + status
+                }
             }
         }
         guard let imageID else {

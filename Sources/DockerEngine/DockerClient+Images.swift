@@ -28,10 +28,21 @@ extension DockerClient {
     ///
     /// - Parameter all: include intermediate images of builds.
     public func listImages(all: Bool = false) async throws -> [ImageSummary] {
-        try await executor.json(
-            DockerRequest(.GET, "/images/json", query: all ? [("all", "1")] : []),
-            operation: "list images"
-        )
+        // Podman and the containerd store build the list image by image, and fail the whole
+        // list (404, or Podman's 500 "image not known") when one is removed meanwhile: a
+        // moment later the list is whole again.
+        var attempt = 0
+        while true {
+            do {
+                return try await executor.json(
+                    DockerRequest(.GET, "/images/json", query: all ? [("all", "1")] : []),
+                    operation: "list images"
+                )
+            } catch let error as DockerEngineError where attempt < 8 && error.isImageGoneWhileListing {
+                attempt += 1
+                try await Task.sleep(for: .milliseconds(25 << min(attempt, 5)))
+            }
+        }
     }
 
     /// The engine's images, each inspected (one call per image) for its layer diff IDs and

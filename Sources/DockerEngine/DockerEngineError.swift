@@ -59,7 +59,14 @@ public struct DockerEngineError: Error, Sendable, CustomStringConvertible {
     }
 
     /// 404: no such image, container or resource.
-    public var isNotFound: Bool { httpStatus == 404 }
+    public var isNotFound: Bool {
+        // Podman answers some lookups of a missing image with 500 and "image not known".
+        httpStatus == 404 || (httpStatus == 500 && engineMessage?.contains("image not known") == true)
+    }
+    /// A list that failed because an image vanished while the engine built it.
+    var isImageGoneWhileListing: Bool {
+        isNotFound || (httpStatus == 500 && engineMessage.map { $0.contains("not known") || $0.contains("not found") } == true)
+    }
     /// 409: the object is in use or already exists (for example an image used by a container).
     public var isConflict: Bool { httpStatus == 409 }
     /// 401 or 403, or a stream error saying authentication was refused.

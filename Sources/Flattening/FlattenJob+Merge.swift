@@ -43,18 +43,25 @@ extension FlattenJob {
             }
         }
 
-        let delivery: LayerDelivery = switch layerDelivery {
-        case .automatic: subject.kept.count == 0 ? .importLayer : .loadArchive
-        case .importLayer where subject.kept.count > 0: .loadArchive
-        default: layerDelivery
-        }
         let existing = Set(try await engine.listImages(all: true).map(\.id))
-        let newImageID = try await recorder.run(.loading, total: flattened.plan.layerSize) {
-            switch delivery {
-            case .importLayer, .automatic:
-                try await importThenLoadConfig(flattened, existing: existing, context: context)
-            case .loadArchive:
-                try await loadArchive(flattened, existing: existing, context: context)
+        let newImageID: String
+        if subject.engine.imageStore.keepsBlobs {
+            newImageID = try await recorder.run(.loading, total: flattened.plan.layerSize) {
+                try await loadBlobs(flattened, saved: archive, existing: existing, context: context).imageID
+            }
+        } else {
+            let delivery: LayerDelivery = switch layerDelivery {
+            case .automatic: subject.kept.count == 0 ? .importLayer : .loadArchive
+            case .importLayer where subject.kept.count > 0: .loadArchive
+            default: layerDelivery
+            }
+            newImageID = try await recorder.run(.loading, total: flattened.plan.layerSize) {
+                switch delivery {
+                case .importLayer, .automatic:
+                    try await importThenLoadConfig(flattened, existing: existing, context: context)
+                case .loadArchive:
+                    try await loadArchive(flattened, existing: existing, context: context)
+                }
             }
         }
         var warnings = subject.kept.notes

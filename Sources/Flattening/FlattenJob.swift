@@ -16,7 +16,8 @@ import Logging
 /// containers and spool files are removed on success, failure and cancellation; on failure or
 /// cancellation the new image and its tags are removed too and displaced tags restored.
 public struct FlattenJob: Sendable {
-    /// How the merged layer is handed to the engine.
+    /// How the merged layer is handed to an engine with a graph-driver store (Docker's classic
+    /// overlay2); stores that keep blobs always get an OCI archive (``loadBlobs(_:saved:existing:context:)``).
     ///
     /// moby's load (`image/tarexport/load.go`) extracts the whole archive to a temporary
     /// directory, then registers each layer whose chain it lacks from there (a layer written
@@ -129,6 +130,10 @@ public struct FlattenJob: Sendable {
     /// What the flatten is about, as read in the inspecting phase.
     struct Subject: Sendable {
         var original: ImageInspect
+        /// The engine, whose image store decides how the new image is handed over.
+        var engine: EngineDescription
+        /// The platform of the image being flattened.
+        var platform: ImagePlatform
         /// The reference the new image is tagged with.
         var newTag: ImageReference
         /// How many lowest layers are kept (merge only).
@@ -160,6 +165,11 @@ public struct FlattenJob: Sendable {
         if options.replace, image.tag == nil, image.digest != nil {
             throw FlattenError(.invalidRequest("--replace needs a tagged reference; '\(image.familiarDescription)' names the image by digest"))
         }
+        let engineDescription = try await engine.describe()
+        let platform = original.platform
+        if let wanted = options.platform, !wanted.matches(platform) {
+            throw FlattenError(.invalidRequest("the engine holds '\(image.familiarDescription)' for \(platform) only, not for the requested platform \(wanted); pull that platform first or leave --platform out"))
+        }
         guard !original.diffIDs.isEmpty else {
             throw FlattenError(.invalidRequest("image '\(image.familiarDescription)' has no layers to flatten"))
         }
@@ -189,7 +199,7 @@ public struct FlattenJob: Sendable {
         logger.debug("inspected", metadata: [
             "image": "\(image)", "id": "\(original.id)", "layers": "\(layers.count)", "kept": "\(kept.count)",
         ])
-        return Subject(original: original, newTag: newTag, kept: kept)
+        return Subject(original: original, engine: engineDescription, platform: platform, newTag: newTag, kept: kept)
     }
 
     // MARK: Finishing
@@ -211,20 +221,34 @@ public struct FlattenJob: Sendable {
             try await recorder.run(.pushing) { try await push(context.subject.newTag, context: context) }
         }
         let flattened = try await engine.inspectImage(newImageID)
+        let sizes = try await storedSizes(original: original, flattened: flattened)
         let result = FlattenResult(
             originalImageId: original.id,
             newImageId: flattened.id,
-            originalSize: original.size,
+            originalSize: sizes.original,
             originalLayerCount: original.diffIDs.count,
-            newSize: flattened.size,
+            newSize: sizes.flattened,
             newLayerCount: flattened.diffIDs.count,
-            bytesSaved: original.size - flattened.size,
+            bytesSaved: sizes.original - sizes.flattened,
             phaseDurations: recorder.durations,
             strategy: strategy,
             verified: verified,
             tags: tags,
-            warnings: warnings
+            warnings: warnings,
+            platform: context.subject.platform
         )
         return .flattened(result)
+    }
+
+    /// The sizes `docker images` shows for both images. On Docker's containerd store the list
+    /// counts the stored blobs and unpacked snapshot, which inspect does not; elsewhere both
+    /// agree. An image the list does not show (Podman lists some untagged images late) keeps
+    /// its inspected size.
+    func storedSizes(original: ImageInspect, flattened: ImageInspect) async throws -> (original: Int64, flattened: Int64) {
+        let listed = try await engine.listImages(all: true)
+        func size(of image: ImageInspect) -> Int64 {
+            listed.first { $0.id == image.id }?.size ?? image.size
+        }
+        return (size(of: original), size(of: flattened))
     }
 }

@@ -64,7 +64,8 @@ public struct ImportChanges: Sendable, Hashable {
             add(.user, "USER \(Self.escaped(user))", field: "User")
         }
         if let ports = config.exposedPorts, !ports.isEmpty {
-            add(.expose, "EXPOSE " + ports.joined(separator: " "), field: "ExposedPorts")
+            // One change per port: Podman reads only the first port of an EXPOSE change.
+            for port in ports { add(.expose, "EXPOSE \(port)", field: "ExposedPorts") }
         }
         if let volumes = config.volumes, !volumes.isEmpty {
             if volumes.contains(where: { $0.contains("$") }) {

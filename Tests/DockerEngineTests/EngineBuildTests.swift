@@ -5,9 +5,9 @@ import TestSupport
 
 @Suite("Build with the legacy builder")
 struct EngineBuildTests {
-    @Test("a Dockerfile with RUN steps builds; the result's ID and config match inspect")
-    func buildSucceeds() async throws {
-        try await TestEnvironment.withEngine { docker in
+    @Test("a Dockerfile with RUN steps builds; the result's ID and config match inspect", arguments: TestEngine.all)
+    func buildSucceeds(engine: TestEngine) async throws {
+        try await engine.withClient { docker in
             try await BusyboxImage.with(on: docker, label: "build") { base in
                 let tag = "\(TestEnvironment.uniqueName("built")):v1"
                 let dockerfile = """
@@ -41,9 +41,9 @@ struct EngineBuildTests {
         }
     }
 
-    @Test("a failing RUN surfaces the engine's error text and exit status")
-    func buildFails() async throws {
-        try await TestEnvironment.withEngine { docker in
+    @Test("a failing RUN surfaces the engine's error text and exit status", arguments: TestEngine.all)
+    func buildFails(engine: TestEngine) async throws {
+        try await engine.withClient { docker in
             try await BusyboxImage.with(on: docker, label: "buildfail") { base in
                 // The failing step comes first so that no intermediate image outlives the test.
                 let context = BusyboxImage.buildContext(dockerfile: "FROM \(base)\nRUN echo failing && exit 3\n")
@@ -58,9 +58,9 @@ struct EngineBuildTests {
         }
     }
 
-    @Test("a Dockerfile error is reported")
-    func badDockerfile() async throws {
-        try await TestEnvironment.withEngine { docker in
+    @Test("a Dockerfile error is reported", arguments: TestEngine.all)
+    func badDockerfile(engine: TestEngine) async throws {
+        try await engine.withClient { docker in
             let context = BusyboxImage.buildContext(dockerfile: "FROM \(TestEnvironment.uniqueName("absent")):x\n")
             await #expect {
                 try await docker.buildImage(context: .bytes(context))

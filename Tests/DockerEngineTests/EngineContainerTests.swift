@@ -5,9 +5,9 @@ import TestSupport
 
 @Suite("Containers: create, export, remove")
 struct EngineContainerTests {
-    @Test("a created (never started) container exports its filesystem as a tar stream")
-    func createExportRemove() async throws {
-        try await TestEnvironment.withEngine { docker in
+    @Test("a created (never started) container exports its filesystem as a tar stream", arguments: TestEngine.all)
+    func createExportRemove(engine: TestEngine) async throws {
+        try await engine.withClient { docker in
             try await BusyboxImage.with(on: docker, label: "export") { reference in
                 let name = TestEnvironment.uniqueName("container")
                 let created = try await docker.createContainer(
@@ -40,9 +40,9 @@ struct EngineContainerTests {
         }
     }
 
-    @Test("containers are listed by name without the leading slash, all or by label")
-    func list() async throws {
-        try await TestEnvironment.withEngine { docker in
+    @Test("containers are listed by name without the leading slash, all or by label", arguments: TestEngine.all)
+    func list(engine: TestEngine) async throws {
+        try await engine.withClient { docker in
             try await BusyboxImage.with(on: docker, label: "list") { reference in
                 let name = TestEnvironment.uniqueName("listed")
                 let label = "io.flatten-fleet.test=\(name)"
@@ -69,9 +69,9 @@ struct EngineContainerTests {
         }
     }
 
-    @Test("an image with neither Cmd nor Entrypoint needs a command to create a container")
-    func noCommand() async throws {
-        try await TestEnvironment.withEngine { docker in
+    @Test("an image with neither Cmd nor Entrypoint needs a command to create a container", arguments: TestEngine.all)
+    func noCommand(engine: TestEngine) async throws {
+        try await engine.withClient { docker in
             let repository = TestEnvironment.uniqueName("nocmd")
             _ = try await docker.importImage(source: .bytes(try BusyboxImage.rootfsArchive()), repository: repository, tag: "x")
             await #expect {

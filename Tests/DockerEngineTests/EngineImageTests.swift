@@ -5,9 +5,9 @@ import TestSupport
 
 @Suite("Image inspect, history, list, tag and remove")
 struct EngineImageTests {
-    @Test("import with changes shows up in inspect and history")
-    func importWithChanges() async throws {
-        try await TestEnvironment.withEngine { docker in
+    @Test("import with changes shows up in inspect and history", arguments: TestEngine.all)
+    func importWithChanges(engine: TestEngine) async throws {
+        try await engine.withClient { docker in
             let repository = TestEnvironment.uniqueName("import")
             let imported = try await docker.importImage(
                 source: .bytes(try BusyboxImage.rootfsArchive()),
@@ -48,9 +48,9 @@ struct EngineImageTests {
         }
     }
 
-    @Test("list shows the image; the inspected list carries its layer diff IDs")
-    func listImages() async throws {
-        try await TestEnvironment.withEngine { docker in
+    @Test("list shows the image; the inspected list carries its layer diff IDs", arguments: TestEngine.all)
+    func listImages(engine: TestEngine) async throws {
+        try await engine.withClient { docker in
             try await BusyboxImage.with(on: docker, label: "list") { reference in
                 let inspect = try await docker.inspectImage(reference)
                 let listed = try await docker.listImages()
@@ -65,9 +65,9 @@ struct EngineImageTests {
         }
     }
 
-    @Test("tag adds a reference; remove untags it and finally deletes the image")
-    func tagAndRemove() async throws {
-        try await TestEnvironment.withEngine { docker in
+    @Test("tag adds a reference; remove untags it and finally deletes the image", arguments: TestEngine.all)
+    func tagAndRemove(engine: TestEngine) async throws {
+        try await engine.withClient { docker in
             try await BusyboxImage.with(on: docker, label: "tag") { reference in
                 let original = try await docker.inspectImage(reference)
                 let repository = TestEnvironment.uniqueName("tagged")
@@ -96,9 +96,9 @@ struct EngineImageTests {
         }
     }
 
-    @Test("a missing image is isNotFound and keeps the engine's message")
-    func notFound() async throws {
-        try await TestEnvironment.withEngine { docker in
+    @Test("a missing image is isNotFound and keeps the engine's message", arguments: TestEngine.all)
+    func notFound(engine: TestEngine) async throws {
+        try await engine.withClient { docker in
             let name = "\(TestEnvironment.uniqueName("absent")):x"
             for call in ["inspect", "history", "remove", "save", "tag"] {
                 await #expect {
@@ -125,9 +125,9 @@ struct EngineImageTests {
         }
     }
 
-    @Test("removing an image a container uses is a conflict")
-    func conflict() async throws {
-        try await TestEnvironment.withEngine { docker in
+    @Test("removing an image a container uses is a conflict", arguments: TestEngine.all)
+    func conflict(engine: TestEngine) async throws {
+        try await engine.withClient { docker in
             try await BusyboxImage.with(on: docker, label: "conflict") { reference in
                 let container = try await docker.createContainer(image: reference)
                 await #expect {
@@ -141,9 +141,9 @@ struct EngineImageTests {
         }
     }
 
-    @Test("names that would change the URL path are refused before sending")
-    func badNames() async throws {
-        try await TestEnvironment.withEngine { docker in
+    @Test("names that would change the URL path are refused before sending", arguments: TestEngine.all)
+    func badNames(engine: TestEngine) async throws {
+        try await engine.withClient { docker in
             for name in ["", "../containers/json", "a b", "x/./y"] {
                 await #expect {
                     try await docker.inspectImage(name)

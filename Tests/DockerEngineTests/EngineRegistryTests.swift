@@ -5,10 +5,10 @@ import TestSupport
 
 @Suite("Push and pull with the local registry")
 struct EngineRegistryTests {
-    @Test("push to the local registry, remove the local tag, pull it back")
-    func pushAndPull() async throws {
+    @Test("push to the local registry, remove the local tag, pull it back", arguments: TestEngine.all)
+    func pushAndPull(engine: TestEngine) async throws {
         let registry = try TestEnvironment.require(TestEnvironment.registryVariable)
-        try await TestEnvironment.withEngine { docker in
+        try await engine.withClient { docker in
             try await BusyboxImage.with(on: docker, label: "push") { base in
                 let original = try await docker.inspectImage(base)
                 let repository = "\(registry)/\(TestEnvironment.uniqueName("pushed"))"
@@ -35,10 +35,10 @@ struct EngineRegistryTests {
         }
     }
 
-    @Test("pulling a tag the registry lacks surfaces the registry's error")
-    func pullMissing() async throws {
+    @Test("pulling a tag the registry lacks surfaces the registry's error", arguments: TestEngine.all)
+    func pullMissing(engine: TestEngine) async throws {
         let registry = try TestEnvironment.require(TestEnvironment.registryVariable)
-        try await TestEnvironment.withEngine { docker in
+        try await engine.withClient { docker in
             let repository = "\(registry)/\(TestEnvironment.uniqueName("missing"))"
             await #expect {
                 try await docker.pullImage(fromImage: repository, tag: "nope")
@@ -50,9 +50,9 @@ struct EngineRegistryTests {
         }
     }
 
-    @Test("pushing to a registry nobody listens on surfaces the connection error")
-    func pushUnreachableRegistry() async throws {
-        try await TestEnvironment.withEngine { docker in
+    @Test("pushing to a registry nobody listens on surfaces the connection error", arguments: TestEngine.all)
+    func pushUnreachableRegistry(engine: TestEngine) async throws {
+        try await engine.withClient { docker in
             try await BusyboxImage.with(on: docker, label: "pushfail") { base in
                 // Port 1 on loopback: nothing listens there.
                 let repository = "127.0.0.1:1/\(TestEnvironment.uniqueName("nowhere"))"

@@ -30,6 +30,26 @@ struct EngineSystemTests {
         }
     }
 
+    @Test("every engine of the matrix is described: product, store, API inside both ranges", arguments: TestEngine.all)
+    func describe(engine: TestEngine) async throws {
+        try await engine.withClient { docker in
+            let description = try await docker.describe()
+            let version = docker.engineVersion
+            #expect(description.apiVersion == docker.apiVersion)
+            #expect(docker.apiVersion <= APIVersion.maximumSupported)
+            #expect(docker.apiVersion <= APIVersion(version.apiVersion)!)
+            if let minimum = version.minAPIVersion.flatMap(APIVersion.init) {
+                #expect(docker.apiVersion >= minimum)
+            }
+            #expect(description.platform.hasPrefix("linux/"))
+            let expected: ImageStore.Kind = engine.isPodman ? .containersStorage : engine.name.hasSuffix("containerd") ? .containerd : .graphDriver
+            #expect(description.imageStore.kind == expected, "\(engine) reported \(description.imageStore)")
+            #expect(description.product == (engine.isPodman ? .podman : .docker))
+            // The call succeeds at the negotiated version: a refused version would have thrown.
+            _ = try await docker.listImages()
+        }
+    }
+
     @Test("the unix and tcp transports reach the same engine")
     func sameEngine() async throws {
         let unixID = try await TestEnvironment.withEngine(TestEnvironment.dockerHostVariable) { try await $0.info().id }
@@ -38,7 +58,7 @@ struct EngineSystemTests {
         #expect(unixID == tcpID)
     }
 
-    @Test("an engine below the configured minimum API is refused, naming both versions")
+    @Test("an engine below the configured minimum API is refused, naming both ranges")
     func refusesOldEngine() async throws {
         let host = try TestEnvironment.dockerHost()
         let configuration = DockerClient.Configuration(
@@ -49,7 +69,7 @@ struct EngineSystemTests {
         } throws: { error in
             guard let error = error as? DockerEngineError, error.isUnsupportedEngine else { return false }
             let text = String(describing: error)
-            return text.contains("1.99") && text.contains("1.41")
+            return text.contains("this client speaks 1.99 to 1.99") && text.contains("to 1.41")
         }
     }
 

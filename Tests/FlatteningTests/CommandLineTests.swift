@@ -7,9 +7,9 @@ import TestSupport
 
 @Suite("the flatten-agent binary")
 struct CommandLineTests {
-    @Test("flatten --json prints a FlattenResult and exits 0")
-    func flattenJSON() async throws {
-        try await TestImages.with(label: "cli-json") { images in
+    @Test("flatten --json prints a FlattenResult and exits 0", arguments: TestEngine.all)
+    func flattenJSON(engine: TestEngine) async throws {
+        try await TestImages.with(label: "cli-json", on: engine) { images in
             let app = try await images.application()
             let run = try await AgentBinary.run(["flatten", app, "--json", "--verify"], images: images)
             #expect(run.status == 0, "stderr: \(run.standardError)")
@@ -22,9 +22,9 @@ struct CommandLineTests {
         }
     }
 
-    @Test("flatten prints a before/after table")
-    func flattenTable() async throws {
-        try await TestImages.with(label: "cli-table") { images in
+    @Test("flatten prints a before/after table", arguments: TestEngine.all)
+    func flattenTable(engine: TestEngine) async throws {
+        try await TestImages.with(label: "cli-table", on: engine) { images in
             let app = try await images.application()
             let run = try await AgentBinary.run(["flatten", app, "--tag", "\(images.repository):tabled"], images: images)
             images.track("\(images.repository):tabled")
@@ -38,9 +38,9 @@ struct CommandLineTests {
         }
     }
 
-    @Test("a missing image fails with one line naming it")
-    func missingImage() async throws {
-        try await TestImages.with(label: "cli-missing") { images in
+    @Test("a missing image fails with one line naming it", arguments: TestEngine.all)
+    func missingImage(engine: TestEngine) async throws {
+        try await TestImages.with(label: "cli-missing", on: engine) { images in
             let run = try await AgentBinary.run(["flatten", "\(images.repository):missing"], images: images)
             #expect(run.status == 1)
             #expect(run.standardOutput.isEmpty)
@@ -75,9 +75,9 @@ struct CommandLineTests {
         #expect(run.standardError == "flatten-agent: error: permission denied opening the Docker engine socket \(socket) (run as root or as a member of the socket's group, usually 'docker')\n")
     }
 
-    @Test("--min-savings that is not reached skips with exit 0")
-    func minSavingsSkip() async throws {
-        try await TestImages.with(label: "cli-skip") { images in
+    @Test("--min-savings that is not reached skips with exit 0", arguments: TestEngine.all)
+    func minSavingsSkip(engine: TestEngine) async throws {
+        try await TestImages.with(label: "cli-skip", on: engine) { images in
             let app = try await images.application()
             let run = try await AgentBinary.run(["flatten", app, "--min-savings", "95%"], images: images)
             #expect(run.status == 0, "stderr: \(run.standardError)")
@@ -95,9 +95,9 @@ struct CommandLineTests {
         #expect(run.standardError.contains("choose at most one of --keep-layers, --base and --keep-shared"))
     }
 
-    @Test("analyze --json prints the analysis with a recommendation")
-    func analyzeJSON() async throws {
-        try await TestImages.with(label: "cli-analyze") { images in
+    @Test("analyze --json prints the analysis with a recommendation", arguments: TestEngine.all)
+    func analyzeJSON(engine: TestEngine) async throws {
+        try await TestImages.with(label: "cli-analyze", on: engine) { images in
             let app = try await images.application()
             let run = try await AgentBinary.run(["analyze", app, "--json"], images: images)
             #expect(run.status == 0, "stderr: \(run.standardError)")
@@ -115,7 +115,7 @@ struct CommandLineTests {
     }
 }
 
-/// Runs the built `flatten-agent` next to the test bundle.
+/// Runs the built `flatten-agent` (or `flatctl`) next to the test bundle.
 enum AgentBinary {
     struct Run: Sendable {
         var status: Int32
@@ -128,19 +128,19 @@ enum AgentBinary {
         var description: String { "\(path) does not exist: build it first with `swift build --build-tests`" }
     }
 
-    static var path: String {
+    static func path(of product: String = "flatten-agent") -> String {
         let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         var candidate = products
         // The test bundle may be a directory (…/flatten-fleetPackageTests.xctest/Contents/MacOS/…).
-        while candidate.path != "/", !FileManager.default.fileExists(atPath: candidate.appendingPathComponent("flatten-agent").path) {
+        while candidate.path != "/", !FileManager.default.fileExists(atPath: candidate.appendingPathComponent(product).path) {
             candidate.deleteLastPathComponent()
         }
-        return candidate.appendingPathComponent("flatten-agent").path
+        return candidate.appendingPathComponent(product).path
     }
 
     /// Runs the binary with `arguments`, against the test engine and the session's work directory.
-    static func run(_ arguments: [String], images: TestImages?, prefix: [String] = []) async throws -> Run {
-        let executable = path
+    static func run(_ arguments: [String], images: TestImages?, prefix: [String] = [], product: String = "flatten-agent") async throws -> Run {
+        let executable = path(of: product)
         guard FileManager.default.isExecutableFile(atPath: executable) else { throw Missing(path: executable) }
         var arguments = arguments
         if let images, arguments.first == "flatten" || arguments.first == "analyze" {
@@ -166,5 +166,65 @@ enum AgentBinary {
             standardOutput: String(decoding: outData, as: UTF8.self),
             standardError: String(decoding: errData, as: UTF8.self)
         )
+    }
+}
+
+/// The compression and platform options of `flatten-agent flatten` and `flatctl submit`: parsed
+/// and refused before any engine or coordinator is asked.
+@Suite("compression and platform options")
+struct CompressionPlatformOptionTests {
+    /// Each command with the arguments that make it run up to its options.
+    static let commands: [(product: String, arguments: [String], usageStatus: Int32)] = [
+        ("flatten-agent", ["flatten", "app:1"], 64),
+        ("flatctl", ["submit", "app:1", "--all"], 2),
+    ]
+
+    @Test("refused values are usage errors carrying the parser's message and the flag", arguments: [
+        (["--compression-level", "3"], "--compression-level 3 needs --compression"),
+        (["--compression", "brotli"], "unknown compression 'brotli'; use gzip, zstd or none (--compression)"),
+        (["--compression", "gzip", "--compression-level", "12"], "gzip compression levels are 1 to 9; got 12 (--compression-level)"),
+        (["--compression", "zstd", "--compression-level", "0"], "zstd compression levels are 1 to 19; got 0 (--compression-level)"),
+        (["--compression", "none", "--compression-level", "1"], "--compression none takes no level (got 1)"),
+        (["--platform", "linux"], "'linux' is not a platform; write os/architecture[/variant]"),
+        (["--platform", "Linux/AMD64"], "(--platform)"),
+    ])
+    func refused(options: [String], message: String) async throws {
+        for command in Self.commands {
+            let run = try await AgentBinary.run(command.arguments + options, images: nil, product: command.product)
+            #expect(run.status == command.usageStatus, "\(command.product): \(run.standardError)")
+            #expect(run.standardError.contains(message), "\(command.product): \(run.standardError)")
+        }
+    }
+
+    @Test("accepted values get past parsing, to the engine or coordinator", arguments: [
+        ["--compression", "zstd", "--compression-level", "19", "--platform", "linux/arm64/v8"],
+        ["--compression", "GZIP"],
+        ["--compression", "none", "--platform", "linux/amd64"],
+    ])
+    func accepted(options: [String]) async throws {
+        let socket = NSTemporaryDirectory() + "/flatten-test-no-engine-\(FlattenJob.makeID()).sock"
+        let agent = try await AgentBinary.run(
+            ["flatten", "app:1", "--docker-host", "unix://\(socket)"] + options, images: nil)
+        #expect(agent.status == 1)
+        #expect(agent.standardError.contains("cannot reach the Docker engine"), "\(agent.standardError)")
+        let flatctl = try await AgentBinary.run(
+            ["submit", "app:1", "--all", "--coordinator", "http://127.0.0.1:1", "--token", "t"] + options,
+            images: nil, product: "flatctl")
+        #expect(flatctl.status == 2)
+        #expect(flatctl.standardError.contains("cannot reach the coordinator"), "\(flatctl.standardError)")
+    }
+
+    @Test("the help describes where compression applies")
+    func help() async throws {
+        for command in Self.commands {
+            let run = try await AgentBinary.run([command.arguments[0], "--help"], images: nil, product: command.product)
+            #expect(run.status == 0, "\(command.product): \(run.standardError)")
+            let help = run.standardOutput.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            #expect(help.contains("--compression <gzip|zstd|none>"), "\(command.product): \(help)")
+            #expect(help.contains("Ignored on Docker's classic store"), "\(command.product)")
+            #expect(help.contains("--compression-level <n>"), "\(command.product)")
+            #expect(help.contains("--platform <os/arch[/variant]>"), "\(command.product)")
+            #expect(help.contains("the engine must hold it"), "\(command.product)")
+        }
     }
 }

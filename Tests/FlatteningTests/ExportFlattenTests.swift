@@ -4,12 +4,13 @@ import Flattening
 import Foundation
 import ImageArchive
 import Testing
+import TestSupport
 
 @Suite("export strategy against the private engine")
 struct ExportFlattenTests {
-    @Test("export restores the runtime config through import changes and verifies")
-    func exportRestoresConfig() async throws {
-        try await TestImages.with(label: "export") { images in
+    @Test("export restores the runtime config through import changes and verifies", arguments: TestEngine.all)
+    func exportRestoresConfig(engine: TestEngine) async throws {
+        try await TestImages.with(label: "export", on: engine) { images in
             let app = try await images.application()
             let original = try await images.engine.inspectImage(app)
             let id = FlattenJob.makeID()
@@ -32,9 +33,9 @@ struct ExportFlattenTests {
         }
     }
 
-    @Test("STOPSIGNAL, refused by this engine in import changes, is reported and fails verification")
-    func stopSignalIsReported() async throws {
-        try await TestImages.with(label: "export-stopsignal") { images in
+    @Test("STOPSIGNAL, refused by this engine in import changes, is reported and fails verification", arguments: TestEngine.all)
+    func stopSignalIsReported(engine: TestEngine) async throws {
+        try await TestImages.with(label: "export-stopsignal", on: engine) { images in
             let app = try await images.application(stopSignal: true)
             let before = try await images.state(of: app)
             let result = try await images.flattened(app, FlattenOptions(strategy: .export))
@@ -57,9 +58,9 @@ struct ExportFlattenTests {
         }
     }
 
-    @Test("a partial flatten with strategy export is refused")
-    func partialExportRefused() async throws {
-        try await TestImages.with(label: "export-partial") { images in
+    @Test("a partial flatten with strategy export is refused", arguments: TestEngine.all)
+    func partialExportRefused(engine: TestEngine) async throws {
+        try await TestImages.with(label: "export-partial", on: engine) { images in
             let app = try await images.application()
             await #expect(throws: FlattenError.self) {
                 _ = try await images.flatten(app, FlattenOptions(strategy: .export, partial: .keepLayers(1)))
@@ -70,9 +71,9 @@ struct ExportFlattenTests {
 
 @Suite("import changes against the private engine")
 struct ImportChangesEngineTests {
-    @Test("values with $, quotes, backslashes and spaces come back exactly")
-    func trickyValuesRoundTrip() async throws {
-        try await TestImages.with(label: "tricky-config") { images in
+    @Test("values with $, quotes, backslashes and spaces come back exactly", arguments: TestEngine.all)
+    func trickyValuesRoundTrip(engine: TestEngine) async throws {
+        try await TestImages.with(label: "tricky-config", on: engine) { images in
             // An image whose config is written directly (loaded), so no parser has touched it.
             let rootfs = try images.rootfs()
             let diffID = ImageConfig.digest(of: rootfs)

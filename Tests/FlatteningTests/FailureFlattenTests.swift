@@ -3,12 +3,13 @@ import FlattenProtocol
 import Flattening
 import Foundation
 import Testing
+import TestSupport
 
 @Suite("failures, verification and cancellation against the private engine")
 struct FailureFlattenTests {
-    @Test("a missing image is reported as not found")
-    func imageNotFound() async throws {
-        try await TestImages.with(label: "not-found") { images in
+    @Test("a missing image is reported as not found", arguments: TestEngine.all)
+    func imageNotFound(engine: TestEngine) async throws {
+        try await TestImages.with(label: "not-found", on: engine) { images in
             let error = await flattenError {
                 _ = try await images.flatten("\(images.repository):missing")
             }
@@ -18,9 +19,9 @@ struct FailureFlattenTests {
         }
     }
 
-    @Test("verification catches two different images, naming the differing paths")
-    func verifierCatchesDifferences() async throws {
-        try await TestImages.with(label: "verify-differs") { images in
+    @Test("verification catches two different images, naming the differing paths", arguments: TestEngine.all)
+    func verifierCatchesDifferences(engine: TestEngine) async throws {
+        try await TestImages.with(label: "verify-differs", on: engine) { images in
             let app = try await images.application()
             let changed = try await images.build("changed", """
                 FROM \(app)
@@ -38,9 +39,9 @@ struct FailureFlattenTests {
         }
     }
 
-    @Test("no space left in the work directory fails clearly and leaves the original untouched")
-    func noSpace() async throws {
-        try await TestImages.with(label: "no-space") { images in
+    @Test("no space left in the work directory fails clearly and leaves the original untouched", arguments: TestEngine.all)
+    func noSpace(engine: TestEngine) async throws {
+        try await TestImages.with(label: "no-space", on: engine) { images in
             let app = try await images.application()
             let before = try await images.state(of: app)
             let tiny = images.workDirectory + "/tiny"
@@ -60,9 +61,9 @@ struct FailureFlattenTests {
         }
     }
 
-    @Test("cancellation removes everything the flatten created", arguments: [FlattenPhase.saving, .loading, .verifying])
-    func cancellation(at phase: FlattenPhase) async throws {
-        try await TestImages.with(label: "cancel-\(phase.rawValue)") { images in
+    @Test("cancellation removes everything the flatten created", arguments: TestEngine.all, [FlattenPhase.saving, .loading, .verifying])
+    func cancellation(engine: TestEngine, at phase: FlattenPhase) async throws {
+        try await TestImages.with(label: "cancel-\(phase.rawValue)", on: engine) { images in
             let base = try await images.base()
             // A 48 MB layer, so that each phase moves several progress steps of 8 MiB.
             let app = try await images.build("big", """

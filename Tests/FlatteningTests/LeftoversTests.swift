@@ -3,12 +3,13 @@ import Flattening
 import Foundation
 import Logging
 import Testing
+import TestSupport
 
 @Suite("leftovers of a flatten whose process died, against the private engine")
 struct LeftoversTests {
-    @Test("removeLeftovers removes the ID's directory, containers and temporary images, and nothing else")
-    func removesOnlyThatFlattensLeftovers() async throws {
-        try await TestImages.with(label: "leftovers") { images in
+    @Test("removeLeftovers removes the ID's directory, containers and temporary images, and nothing else", arguments: TestEngine.all)
+    func removesOnlyThatFlattensLeftovers(engine: TestEngine) async throws {
+        try await TestImages.with(label: "leftovers", on: engine) { images in
             let app = try await images.application()
             let engine = images.engine
             let dead = FlattenJob.makeID()

@@ -4,12 +4,13 @@ import Flattening
 import Foundation
 import ImageArchive
 import Testing
+import TestSupport
 
 @Suite("merge strategy against the private engine")
 struct MergeFlattenTests {
-    @Test("a full merge flatten gives one layer, the same files and config, and leaves the original untouched")
-    func fullFlatten() async throws {
-        try await TestImages.with(label: "merge-full") { images in
+    @Test("a full merge flatten gives one layer, the same files and config, and leaves the original untouched", arguments: TestEngine.all)
+    func fullFlatten(engine: TestEngine) async throws {
+        try await TestImages.with(label: "merge-full", on: engine) { images in
             let app = try await images.application()
             let before = try await images.state(of: app)
             let original = try await images.engine.inspectImage(app)
@@ -58,9 +59,9 @@ struct MergeFlattenTests {
         }
     }
 
-    @Test("import-then-load and a plain load archive give the same image ID")
-    func deliveriesAgree() async throws {
-        try await TestImages.with(label: "merge-delivery") { images in
+    @Test("import-then-load and a plain load archive give the same image ID", arguments: TestEngine.all)
+    func deliveriesAgree(engine: TestEngine) async throws {
+        try await TestImages.with(label: "merge-delivery", on: engine) { images in
             let app = try await images.application()
             let viaImport = try await images.flattened(app, FlattenOptions(newTag: try ImageReference("\(images.repository):via-import")), layerDelivery: .importLayer)
             let viaLoad = try await images.flattened(app, FlattenOptions(newTag: try ImageReference("\(images.repository):via-load")), layerDelivery: .loadArchive)
@@ -70,9 +71,9 @@ struct MergeFlattenTests {
         }
     }
 
-    @Test("hard links that survive together stay one group")
-    func hardLinkGroups() async throws {
-        try await TestImages.with(label: "merge-hardlinks") { images in
+    @Test("hard links that survive together stay one group", arguments: TestEngine.all)
+    func hardLinkGroups(engine: TestEngine) async throws {
+        try await TestImages.with(label: "merge-hardlinks", on: engine) { images in
             let base = try await images.base()
             let app = try await images.build("links", """
                 FROM \(base)

@@ -7,10 +7,10 @@ import TestSupport
 
 @Suite("push, min-savings, replace and tags against the private engine")
 struct OptionsFlattenTests {
-    @Test("--push sends the new tag to the registry; pulled back it is the same image")
-    func pushAndPullBack() async throws {
+    @Test("--push sends the new tag to the registry; pulled back it is the same image", arguments: TestEngine.all)
+    func pushAndPullBack(engine: TestEngine) async throws {
         let registry = try TestEnvironment.require(TestEnvironment.registryVariable)
-        try await TestImages.with(label: "push") { images in
+        try await TestImages.with(label: "push", on: engine) { images in
             let app = try await images.application()
             let newTag = try ImageReference("\(registry)/\(images.repository):pushed")
             let auth = RegistryAuth(username: "flatten", password: "unused-by-this-registry", serverAddress: registry)
@@ -29,9 +29,9 @@ struct OptionsFlattenTests {
         }
     }
 
-    @Test("a failed push removes the new image and restores the tag it displaced")
-    func failedPushRollsBack() async throws {
-        try await TestImages.with(label: "push-fails") { images in
+    @Test("a failed push removes the new image and restores the tag it displaced", arguments: TestEngine.all)
+    func failedPushRollsBack(engine: TestEngine) async throws {
+        try await TestImages.with(label: "push-fails", on: engine) { images in
             let app = try await images.application()
             let before = try await images.state(of: app)
             // Port 1 on loopback: nothing listens, the push fails at once.
@@ -51,9 +51,9 @@ struct OptionsFlattenTests {
         }
     }
 
-    @Test("--min-savings skips (a distinct outcome) when the flatten would save too little")
-    func minSavingsSkips() async throws {
-        try await TestImages.with(label: "min-savings") { images in
+    @Test("--min-savings skips (a distinct outcome) when the flatten would save too little", arguments: TestEngine.all)
+    func minSavingsSkips(engine: TestEngine) async throws {
+        try await TestImages.with(label: "min-savings", on: engine) { images in
             let app = try await images.application()
             let before = try await images.state(of: app)
             let id = FlattenJob.makeID()
@@ -73,9 +73,9 @@ struct OptionsFlattenTests {
         }
     }
 
-    @Test("--min-savings with strategy export measures, and removes the image it skips")
-    func minSavingsExport() async throws {
-        try await TestImages.with(label: "min-savings-export") { images in
+    @Test("--min-savings with strategy export measures, and removes the image it skips", arguments: TestEngine.all)
+    func minSavingsExport(engine: TestEngine) async throws {
+        try await TestImages.with(label: "min-savings-export", on: engine) { images in
             let app = try await images.application()
             let id = FlattenJob.makeID()
             let outcome = try await images.flatten(app, FlattenOptions(strategy: .export, minSavings: .percent(95)), id: id)
@@ -85,9 +85,9 @@ struct OptionsFlattenTests {
         }
     }
 
-    @Test("--replace moves the original tag; the old image keeps its ID and other tags")
-    func replace() async throws {
-        try await TestImages.with(label: "replace") { images in
+    @Test("--replace moves the original tag; the old image keeps its ID and other tags", arguments: TestEngine.all)
+    func replace(engine: TestEngine) async throws {
+        try await TestImages.with(label: "replace", on: engine) { images in
             let app = try await images.application()
             try await images.engine.tagImage(app, repository: images.repository, tag: "also")
             images.track("\(images.repository):also")
@@ -101,9 +101,9 @@ struct OptionsFlattenTests {
         }
     }
 
-    @Test("a new tag equal to the image's own reference is refused")
-    func ownTagRefused() async throws {
-        try await TestImages.with(label: "own-tag") { images in
+    @Test("a new tag equal to the image's own reference is refused", arguments: TestEngine.all)
+    func ownTagRefused(engine: TestEngine) async throws {
+        try await TestImages.with(label: "own-tag", on: engine) { images in
             let app = try await images.application()
             let error = await flattenError {
                 _ = try await images.flatten(app, FlattenOptions(newTag: try ImageReference(app)))

@@ -3,12 +3,13 @@ import FlattenProtocol
 import Flattening
 import Foundation
 import Testing
+import TestSupport
 
 @Suite("partial flattens against the private engine")
 struct PartialFlattenTests {
-    @Test("--keep-layers keeps the lowest layers with their diff IDs")
-    func keepLayers() async throws {
-        try await TestImages.with(label: "keep-layers") { images in
+    @Test("--keep-layers keeps the lowest layers with their diff IDs", arguments: TestEngine.all)
+    func keepLayers(engine: TestEngine) async throws {
+        try await TestImages.with(label: "keep-layers", on: engine) { images in
             let app = try await images.application()
             let original = try await images.engine.inspectImage(app)
             let result = try await images.flattened(app, FlattenOptions(partial: .keepLayers(2), verify: true))
@@ -19,9 +20,9 @@ struct PartialFlattenTests {
         }
     }
 
-    @Test("--keep-layers equal to the layer count is refused")
-    func keepEveryLayerRefused() async throws {
-        try await TestImages.with(label: "keep-all") { images in
+    @Test("--keep-layers equal to the layer count is refused", arguments: TestEngine.all)
+    func keepEveryLayerRefused(engine: TestEngine) async throws {
+        try await TestImages.with(label: "keep-all", on: engine) { images in
             let app = try await images.application()
             let error = await flattenError {
                 _ = try await images.flatten(app, FlattenOptions(partial: .keepLayers(4)))
@@ -31,9 +32,9 @@ struct PartialFlattenTests {
         }
     }
 
-    @Test("--base keeps the layers shared with the base image; whiteouts of kept paths stay")
-    func baseImage() async throws {
-        try await TestImages.with(label: "base-image") { images in
+    @Test("--base keeps the layers shared with the base image; whiteouts of kept paths stay", arguments: TestEngine.all)
+    func baseImage(engine: TestEngine) async throws {
+        try await TestImages.with(label: "base-image", on: engine) { images in
             let base = try await images.base()
             let runtime = try await images.build("runtime", """
                 FROM \(base)
@@ -55,9 +56,9 @@ struct PartialFlattenTests {
         }
     }
 
-    @Test("--base with a missing base image names it, and is a failure, not a missing image")
-    func missingBase() async throws {
-        try await TestImages.with(label: "base-missing") { images in
+    @Test("--base with a missing base image names it, and is a failure, not a missing image", arguments: TestEngine.all)
+    func missingBase(engine: TestEngine) async throws {
+        try await TestImages.with(label: "base-missing", on: engine) { images in
             let app = try await images.application()
             let base = try ImageReference("\(images.repository):no-such-base")
             let error = await flattenError {
@@ -72,9 +73,9 @@ struct PartialFlattenTests {
         }
     }
 
-    @Test("--keep-shared keeps the longest bottom run other local images use, and does not resend it")
-    func keepShared() async throws {
-        try await TestImages.with(label: "keep-shared") { images in
+    @Test("--keep-shared keeps the longest bottom run other local images use, and does not resend it", arguments: TestEngine.all)
+    func keepShared(engine: TestEngine) async throws {
+        try await TestImages.with(label: "keep-shared", on: engine) { images in
             let base = try await images.base()
             let shared = try await images.build("shared", """
                 FROM \(base)

@@ -2,6 +2,7 @@ import DockerEngine
 import FlattenProtocol
 import Foundation
 import Testing
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -17,14 +18,19 @@ struct FleetTests {
     /// Runs `body` with a started fleet and the two engines; stops everything afterwards and
     /// adds the processes' logs to a thrown error.
     func withFleet(
+        on engine: TestEngine,
         leaseSeconds: Double = 5,
         _ body: (Fleet, _ engineA: DockerClient, _ engineB: DockerClient) async throws -> Void
     ) async throws {
-        let engineA = try await TestImages.engine("FLATTEN_TEST_DOCKER_HOST_1")
-        let engineB = try await TestImages.engine("FLATTEN_TEST_DOCKER_HOST_2")
+        let engineA = try await DockerClient.connect(to: engine.host())
+        let engineB: DockerClient
+        do { engineB = try await DockerClient.connect(to: engine.next.host()) } catch {
+            try? await engineA.shutdown()
+            throw error
+        }
         var failure: (any Error)?
         do {
-            let fleet = try await Fleet.start(leaseSeconds: leaseSeconds)
+            let fleet = try await Fleet.start(on: engine, leaseSeconds: leaseSeconds)
             do {
                 try await body(fleet, engineA, engineB)
             } catch {
@@ -58,9 +64,9 @@ struct FleetTests {
             .map(\.id)
     }
 
-    @Test("a fleet submission flattens the image on both hosts, and `flatctl batch --wait` reports both")
-    func fleetSubmission() async throws {
-        try await withFleet { fleet, engineA, engineB in
+    @Test("a fleet submission flattens the image on both hosts, and `flatctl batch --wait` reports both", arguments: TestEngine.all)
+    func fleetSubmission(engine: TestEngine) async throws {
+        try await withFleet(on: engine) { fleet, engineA, engineB in
             let image = "fleet-test/\(fleet.id)-app:1"
             try await TestImages.build(image, megabytes: 6, on: engineA)
             try await TestImages.build(image, megabytes: 6, on: engineB)
@@ -101,9 +107,9 @@ struct FleetTests {
         }
     }
 
-    @Test("a selector reaches only its host; one that matches nothing is refused with exit 1")
-    func selectorReachesOnlyItsHost() async throws {
-        try await withFleet { fleet, engineA, engineB in
+    @Test("a selector reaches only its host; one that matches nothing is refused with exit 1", arguments: TestEngine.all)
+    func selectorReachesOnlyItsHost(engine: TestEngine) async throws {
+        try await withFleet(on: engine) { fleet, engineA, engineB in
             let image = "fleet-test/\(fleet.id)-sel:1"
             try await TestImages.build(image, megabytes: 2, on: engineA)
             try await TestImages.build(image, megabytes: 2, on: engineB)
@@ -121,9 +127,9 @@ struct FleetTests {
         }
     }
 
-    @Test("a host without the image reports skipped, and the batch still exits 0")
-    func hostWithoutImageSkips() async throws {
-        try await withFleet { fleet, engineA, _ in
+    @Test("a host without the image reports skipped, and the batch still exits 0", arguments: TestEngine.all)
+    func hostWithoutImageSkips(engine: TestEngine) async throws {
+        try await withFleet(on: engine) { fleet, engineA, _ in
             let image = "fleet-test/\(fleet.id)-only-a:1"
             try await TestImages.build(image, megabytes: 2, on: engineA)
 
@@ -141,9 +147,9 @@ struct FleetTests {
         }
     }
 
-    @Test("canceling a running job stops the flatten and leaves no new tag or temporary image")
-    func cancelRunningJob() async throws {
-        try await withFleet { fleet, engineA, _ in
+    @Test("canceling a running job stops the flatten and leaves no new tag or temporary image", arguments: TestEngine.all)
+    func cancelRunningJob(engine: TestEngine) async throws {
+        try await withFleet(on: engine) { fleet, engineA, _ in
             let image = "fleet-test/\(fleet.id)-cancel:1"
             try await TestImages.build(image, megabytes: 160, on: engineA)
 
@@ -163,9 +169,9 @@ struct FleetTests {
         }
     }
 
-    @Test("an agent killed mid-flatten and restarted finishes the job on its next attempt, nothing half-tagged")
-    func agentKilledMidFlatten() async throws {
-        try await withFleet { fleet, engineA, _ in
+    @Test("an agent killed mid-flatten and restarted finishes the job on its next attempt, nothing half-tagged", arguments: TestEngine.all)
+    func agentKilledMidFlatten(engine: TestEngine) async throws {
+        try await withFleet(on: engine) { fleet, engineA, _ in
             let image = "fleet-test/\(fleet.id)-kill:1"
             try await TestImages.build(image, megabytes: 160, on: engineA)
             let identityURL = fleet.stateDirectory("a").appendingPathComponent("identity.json")
@@ -198,9 +204,9 @@ struct FleetTests {
         }
     }
 
-    @Test("restarting the coordinator while agents hold jobs loses nothing")
-    func coordinatorRestart() async throws {
-        try await withFleet(leaseSeconds: 15) { fleet, engineA, engineB in
+    @Test("restarting the coordinator while agents hold jobs loses nothing", arguments: TestEngine.all)
+    func coordinatorRestart(engine: TestEngine) async throws {
+        try await withFleet(on: engine, leaseSeconds: 15) { fleet, engineA, engineB in
             let image = "fleet-test/\(fleet.id)-restart:1"
             try await TestImages.build(image, megabytes: 100, on: engineA)
             try await TestImages.build(image, megabytes: 100, on: engineB)
@@ -223,9 +229,9 @@ struct FleetTests {
         }
     }
 
-    @Test("a result finished while the coordinator is down survives an agent restart and is delivered")
-    func pendingResultSurvivesAgentRestart() async throws {
-        try await withFleet(leaseSeconds: 40) { fleet, engineA, _ in
+    @Test("a result finished while the coordinator is down survives an agent restart and is delivered", arguments: TestEngine.all)
+    func pendingResultSurvivesAgentRestart(engine: TestEngine) async throws {
+        try await withFleet(on: engine, leaseSeconds: 40) { fleet, engineA, _ in
             let image = "fleet-test/\(fleet.id)-pending:1"
             try await TestImages.build(image, megabytes: 40, on: engineA)
             let (submitted, _) = try await fleet.flatctlJSON(SubmissionResponse.self, ["submit", image, "--host", fleet.agentNames["a"]!])
@@ -260,9 +266,9 @@ struct FleetTests {
         }
     }
 
-    @Test("SIGTERM stops claiming, lets the running job finish and exits 0")
-    func gracefulShutdown() async throws {
-        try await withFleet { fleet, engineA, _ in
+    @Test("SIGTERM stops claiming, lets the running job finish and exits 0", arguments: TestEngine.all)
+    func gracefulShutdown(engine: TestEngine) async throws {
+        try await withFleet(on: engine) { fleet, engineA, _ in
             let image = "fleet-test/\(fleet.id)-term:1"
             try await TestImages.build(image, megabytes: 100, on: engineA)
             let (submitted, _) = try await fleet.flatctlJSON(SubmissionResponse.self, ["submit", image, "--host", fleet.agentNames["a"]!])
@@ -293,9 +299,10 @@ struct FleetTests {
         }
     }
 
-    @Test("flatctl errors are one line with the documented exit codes")
-    func flatctlErrors() async throws {
-        try await withFleet { fleet, _, _ in
+    // Engine-independent: one pair of engines is enough.
+    @Test("flatctl errors are one line with the documented exit codes", arguments: TestEngine.all.prefix(1))
+    func flatctlErrors(engine: TestEngine) async throws {
+        try await withFleet(on: engine) { fleet, _, _ in
             let unknown = try await fleet.flatctl(["job", UUID().uuidString])
             #expect(unknown.status == 1, "\(unknown)")
             #expect(unknown.stderr.hasPrefix("flatctl: error: no job"), "\(unknown)")

@@ -10,6 +10,8 @@ public struct ImageInspect: Sendable, Hashable, Codable {
     public var created: String?
     public var architecture: String?
     public var os: String?
+    /// The architecture's variant (`v8` of `arm64`), when the image names one.
+    public var variant: String?
     /// The runtime configuration; `nil` for images that have none.
     public var config: ContainerConfig?
     public var rootFS: RootFS
@@ -63,7 +65,7 @@ public struct ImageInspect: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case id = "Id", repoTags = "RepoTags", repoDigests = "RepoDigests", size = "Size", created = "Created"
-        case architecture = "Architecture", os = "Os", config = "Config", rootFS = "RootFS"
+        case architecture = "Architecture", os = "Os", variant = "Variant", config = "Config", rootFS = "RootFS"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -75,6 +77,7 @@ public struct ImageInspect: Sendable, Hashable, Codable {
         created = try container.decodeIfPresent(String.self, forKey: .created)
         architecture = try container.decodeIfPresent(String.self, forKey: .architecture)
         os = try container.decodeIfPresent(String.self, forKey: .os)
+        variant = try container.decodeIfPresent(String.self, forKey: .variant)
         config = try container.decodeIfPresent(ContainerConfig.self, forKey: .config)
         rootFS = try container.decodeIfPresent(RootFS.self, forKey: .rootFS) ?? RootFS(layers: [])
     }

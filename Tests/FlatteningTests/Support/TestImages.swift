@@ -10,6 +10,8 @@ final class TestImages: @unchecked Sendable {
     // @unchecked: a session is used by one test at a time, from one task.
 
     let engine: DockerClient
+    /// Which engine of the matrix this session runs on.
+    let testEngine: TestEngine
     /// `flatten-test-<label>-<random>`: the repository of every image the session makes.
     let repository: String
     /// A fresh work directory for flattens.
@@ -21,8 +23,9 @@ final class TestImages: @unchecked Sendable {
         "printf", "mkfifo", "setfattr", "head", "seq", "sleep",
     ]
 
-    init(engine: DockerClient, label: String) throws {
+    init(engine: DockerClient, testEngine: TestEngine, label: String) throws {
         self.engine = engine
+        self.testEngine = testEngine
         repository = TestEnvironment.uniqueName(label)
         workDirectory = NSTemporaryDirectory() + "/" + repository
         try FileManager.default.createDirectory(atPath: workDirectory, withIntermediateDirectories: true)
@@ -31,11 +34,11 @@ final class TestImages: @unchecked Sendable {
     /// Runs `body` with a session, then removes what it made, whether `body` throws or not.
     static func with<Result: Sendable>(
         label: String,
-        engine variable: String = TestEnvironment.dockerHostVariable,
+        on testEngine: TestEngine,
         _ body: (TestImages) async throws -> Result
     ) async throws -> Result {
-        try await TestEnvironment.withEngine(variable) { engine in
-            let images = try TestImages(engine: engine, label: label)
+        try await testEngine.withClient { engine in
+            let images = try TestImages(engine: engine, testEngine: testEngine, label: label)
             do {
                 let result = try await body(images)
                 await images.cleanup()

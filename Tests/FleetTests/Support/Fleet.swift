@@ -12,8 +12,8 @@ import Glibc
 /// One coordinator (on a scratch database) and two agents on this machine, each on its own
 /// private engine with its own labels, run from the built binaries; plus `flatctl`.
 ///
-/// Agent `a` runs on `FLATTEN_TEST_DOCKER_HOST_1` with labels `zone=a,fleet=<id>`, agent `b`
-/// on `FLATTEN_TEST_DOCKER_HOST_2` with `zone=b,fleet=<id>`. Timings are short: lease
+/// Agent `a` runs on one engine of the matrix with labels `zone=a,fleet=<id>`, agent `b` on
+/// the next engine with `zone=b,fleet=<id>`, so a mixed fleet is the normal case. Timings are short: lease
 /// ``leaseSeconds``, heartbeats every 0.5 s, claims long-polling 2 s.
 final class Fleet: @unchecked Sendable {
     // @unchecked: the mutable process references are only touched by the one test that owns
@@ -32,11 +32,12 @@ final class Fleet: @unchecked Sendable {
 
     /// The agents' names and engines, by key `a` and `b`.
     let agentNames: [String: String]
-    let engineVariables = ["a": "FLATTEN_TEST_DOCKER_HOST_1", "b": "FLATTEN_TEST_DOCKER_HOST_2"]
+    let engines: [String: TestEngine]
 
     var coordinatorURL: String { "http://127.0.0.1:\(port)" }
 
-    private init(database: ScratchDatabase, directory: URL, leaseSeconds: Double, coordinator: ChildProcess, port: Int) {
+    private init(engines: [String: TestEngine], database: ScratchDatabase, directory: URL, leaseSeconds: Double, coordinator: ChildProcess, port: Int) {
+        self.engines = engines
         self.database = database
         self.directory = directory
         self.leaseSeconds = leaseSeconds
@@ -46,17 +47,16 @@ final class Fleet: @unchecked Sendable {
     }
 
     /// Starts the coordinator and both agents, and waits until both agents are online.
-    static func start(leaseSeconds: Double = 5) async throws -> Fleet {
+    static func start(on engine: TestEngine, leaseSeconds: Double = 5) async throws -> Fleet {
+        let engines = ["a": engine, "b": engine.next]
         // Fail early, naming what is missing, before anything starts.
-        for variable in ["FLATTEN_TEST_DOCKER_HOST_1", "FLATTEN_TEST_DOCKER_HOST_2"] {
-            _ = try TestEnvironment.require(variable)
-        }
+        for engine in engines.values { _ = try engine.host() }
         let database = try await ScratchDatabase.create(prefix: "fleet_test")
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-\(database.name)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         do {
             let (coordinator, port) = try await startCoordinator(database: database, directory: directory, leaseSeconds: leaseSeconds, listen: "127.0.0.1:0")
-            let fleet = Fleet(database: database, directory: directory, leaseSeconds: leaseSeconds, coordinator: coordinator, port: port)
+            let fleet = Fleet(engines: engines, database: database, directory: directory, leaseSeconds: leaseSeconds, coordinator: coordinator, port: port)
             do {
                 try fleet.startAgent("a", enroll: true)
                 try fleet.startAgent("b", enroll: true)
@@ -94,7 +94,7 @@ final class Fleet: @unchecked Sendable {
     /// Starts agent `key` (`a` or `b`); with `enroll`, hands it the enrollment token (a restart
     /// without it must use the identity in its state directory).
     func startAgent(_ key: String, enroll: Bool = false, extraArguments: [String] = []) throws {
-        let engine = try TestEnvironment.require(engineVariables[key]!)
+        let engine = try TestEnvironment.require(engines[key]!.variable)
         var environment = ["DOCKER_HOST": engine, "FLATTEN_COORDINATOR": coordinatorURL]
         if enroll { environment["FLATTEN_ENROLL_TOKEN"] = Self.enrollToken }
         agents[key] = try ChildProcess(

@@ -44,11 +44,6 @@ enum TestImages {
         try await engine.buildImage(context: .bytes(context.finished()), tag: reference, networkMode: "none", noCache: true)
     }
 
-    /// Connects to the engine named by `variable` (`FLATTEN_TEST_DOCKER_HOST_1` or `_2`).
-    static func engine(_ variable: String) async throws -> DockerClient {
-        try await DockerClient.connect(to: DockerHost(parsing: try TestEnvironment.require(variable)))
-    }
-
     /// The image's layer count, or nil when the engine does not have it.
     static func layerCount(_ reference: String, on engine: DockerClient) async throws -> Int? {
         do {

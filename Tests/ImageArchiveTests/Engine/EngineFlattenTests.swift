@@ -1,16 +1,17 @@
 import DockerEngine
 import Foundation
 import Testing
+import TestSupport
 @testable import ImageArchive
 
 /// Ground truth for the merge: multi-layer images built in the private engine, flattened by
 /// ImageArchive, loaded back, and compared with the original as the engine exports both
 /// (containers created, never started).
-@Suite("Flatten against the engine", .serialized)
+@Suite("Flatten against every engine")
 struct EngineFlattenTests {
-    func withSession(_ label: String, _ body: (EngineSession) async throws -> Void) async throws {
-        try await EngineEnvironment.withEngine { client in
-            let session = try EngineSession(client: client, label: label)
+    func withSession(_ label: String, on engine: TestEngine, _ body: (EngineSession) async throws -> Void) async throws {
+        try await engine.withClient { client in
+            let session = try await EngineSession(client: client, label: label)
             do {
                 try await body(session)
             } catch {
@@ -21,8 +22,8 @@ struct EngineFlattenTests {
         }
     }
 
-    @Test func overwritesDeletionsAndMetadataChanges() async throws {
-        try await withSession("meta") { s in
+    @Test(arguments: TestEngine.all) func overwritesDeletionsAndMetadataChanges(engine: TestEngine) async throws {
+        try await withSession("meta", on: engine) { s in
             let image = try await s.build("""
                 RUN mkdir -p /app/sub && echo one > /app/a && echo two > /app/sub/b && echo keep > /app/keep && echo gone > /app/gone
                 RUN rm -rf /app/sub /app/gone && echo again > /app/a && chmod 600 /app/keep
@@ -37,8 +38,8 @@ struct EngineFlattenTests {
         }
     }
 
-    @Test func fileAndDirectorySwaps() async throws {
-        try await withSession("swap") { s in
+    @Test(arguments: TestEngine.all) func fileAndDirectorySwaps(engine: TestEngine) async throws {
+        try await withSession("swap", on: engine) { s in
             let image = try await s.build("""
                 RUN mkdir -p /swap/d1/x && echo x > /swap/d1/x/f && echo file > /swap/f1 && ln -s target /swap/l1
                 RUN rm -rf /swap/d1 && echo now-a-file > /swap/d1 && rm /swap/f1 && mkdir /swap/f1 && echo inner > /swap/f1/inner && rm /swap/l1 && mkdir /swap/l1
@@ -50,8 +51,8 @@ struct EngineFlattenTests {
         }
     }
 
-    @Test func opaqueDirectories() async throws {
-        try await withSession("opaque") { s in
+    @Test(arguments: TestEngine.all) func opaqueDirectories(engine: TestEngine) async throws {
+        try await withSession("opaque", on: engine) { s in
             let image = try await s.build("""
                 RUN mkdir -p /opq/x && echo 1 > /opq/x/a && echo 2 > /opq/b && mkdir -p /usr/share/doc/more && echo m > /usr/share/doc/more/m
                 RUN rm -rf /opq /usr/share/doc && mkdir -p /opq/x /usr/share/doc && echo new > /opq/x/z && echo newdoc > /usr/share/doc/new
@@ -64,8 +65,8 @@ struct EngineFlattenTests {
         }
     }
 
-    @Test func hardLinksWhoseTargetIsDeleted() async throws {
-        try await withSession("hardlink") { s in
+    @Test(arguments: TestEngine.all) func hardLinksWhoseTargetIsDeleted(engine: TestEngine) async throws {
+        try await withSession("hardlink", on: engine) { s in
             let image = try await s.build("""
                 RUN mkdir /hl && echo data > /hl/target && ln /hl/target /hl/link1 && ln /hl/target /hl/link2 && echo solo > /hl/solo && ln /hl/solo /hl/solo-link
                 RUN rm /hl/target /hl/solo
@@ -79,8 +80,8 @@ struct EngineFlattenTests {
         }
     }
 
-    @Test func namesThatMerelyContainWhiteoutMarkers() async throws {
-        try await withSession("names") { s in
+    @Test(arguments: TestEngine.all) func namesThatMerelyContainWhiteoutMarkers(engine: TestEngine) async throws {
+        try await withSession("names", on: engine) { s in
             let image = try await s.build("""
                 RUN mkdir -p /w/.whdir && echo a > /w/a.wh.b && echo b > /w/.whfoo && echo c > /w/x.wh..wh..opq && echo d > /w/b && echo e > /w/.whdir/e
                 RUN rm /w/b && echo f > /w/c.wh.
@@ -90,10 +91,10 @@ struct EngineFlattenTests {
         }
     }
 
-    @Test func oddNamesSpecialFilesAndModes() async throws {
+    @Test(arguments: TestEngine.all) func oddNamesSpecialFilesAndModes(engine: TestEngine) async throws {
         let long = String(repeating: "d", count: 120) + "/" + String(repeating: "f", count: 130)
         let longTarget = String(repeating: "t", count: 150)
-        try await withSession("odd") { s in
+        try await withSession("odd", on: engine) { s in
             let image = try await s.build("""
                 RUN mkdir -p /odd/sgid && echo 1 > "/odd/with space" && echo 2 > "$(printf '/odd/tab\\there')" && echo 3 > /odd/-dash && echo A > /odd/A && echo a > /odd/a && ln -s /nonexistent /odd/dangling && ln -s loop /odd/loop && ln -s ../../.. /odd/up && mkfifo /odd/fifo && mknod /odd/null c 1 3 && mknod /odd/blk b 7 200 && chmod 4755 /odd/A && chmod 000 /odd/a && chmod 1777 /odd && chmod 2755 /odd/sgid
                 RUN echo newline > "$(printf '/odd/new\\nline')" && chown 3000000:4000000 "/odd/with space" && mkdir -p "/long/\(long.split(separator: "/")[0])" && echo long > "/long/\(long)" && ln -s \(longTarget) /long/link && ln "/long/\(long)" /long/hard && echo é > /odd/ünïcödé
@@ -110,7 +111,7 @@ struct EngineFlattenTests {
         }
     }
 
-    @Test func capabilityXattrsFromAnAddedTar() async throws {
+    @Test(arguments: TestEngine.all) func capabilityXattrsFromAnAddedTar(engine: TestEngine) async throws {
         // v2 capability set: CAP_NET_RAW permitted and effective.
         let capability: [UInt8] = [0x01, 0x00, 0x00, 0x02, 0x00, 0x20, 0x00, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
         var tar = TarWriter()
@@ -125,7 +126,7 @@ struct EngineFlattenTests {
         try tar.append(TarEntry(name: "capbin/pax", kind: .regular, mode: 0o640, uid: 3_000_000, gid: 2_500_000,
                                 userName: ByteString(String(repeating: "u", count: 40)), groupName: ByteString(String(repeating: "g", count: 40)),
                                 size: 3, modificationTime: TarTimestamp(seconds: 1_500_000_000, nanoseconds: 123_456_789)), contents: Array("pax".utf8))
-        try await withSession("caps") { s in
+        try await withSession("caps", on: engine) { s in
             let image = try await s.build("""
                 ADD caps.tar /
                 RUN rm /capbin/other && echo x > /capbin/new
@@ -138,8 +139,8 @@ struct EngineFlattenTests {
         }
     }
 
-    @Test func partialFlattenHidesKeptPaths() async throws {
-        try await withSession("partial") { s in
+    @Test(arguments: TestEngine.all) func partialFlattenHidesKeptPaths(engine: TestEngine) async throws {
+        try await withSession("partial", on: engine) { s in
             let image = try await s.build("""
                 RUN rm /etc/base.conf && rm -rf /usr/share/doc && mkdir -p /usr/share/doc && echo new > /usr/share/doc/new
                 ENV SOMETHING=1
@@ -157,7 +158,7 @@ struct EngineFlattenTests {
         }
     }
 
-    @Test func emptyAndIdenticalLayers() async throws {
+    @Test(arguments: TestEngine.all) func emptyAndIdenticalLayers(engine: TestEngine) async throws {
         // Adding the same tar twice commits two layers with the same diff ID: docker save
         // writes the second as a symbolic link to the first, and a partial flatten keeping both
         // lists one layer file twice in the load archive's manifest. `RUN true` changes nothing:
@@ -166,7 +167,7 @@ struct EngineFlattenTests {
         let time = TarTimestamp(seconds: 1_400_000_000)
         try tar.append(TarEntry(name: "dup/", kind: .directory, mode: 0o755, modificationTime: time))
         try tar.append(TarEntry(name: "dup/f", kind: .regular, mode: 0o644, size: 3, modificationTime: time), contents: Array("dup".utf8))
-        try await withSession("identical") { s in
+        try await withSession("identical", on: engine) { s in
             let image = try await s.build("""
                 ADD dup.tar /
                 RUN true
@@ -183,8 +184,8 @@ struct EngineFlattenTests {
         }
     }
 
-    @Test func flattenIsDeterministic() async throws {
-        try await withSession("determinism") { s in
+    @Test(arguments: TestEngine.all) func flattenIsDeterministic(engine: TestEngine) async throws {
+        try await withSession("determinism", on: engine) { s in
             let image = try await s.build("RUN mkdir /d && echo 1 > /d/a && ln /d/a /d/b\nRUN rm /d/a")
             let first = try await s.flatten(image, tag: "one")
             let second = try await s.flatten(image, tag: "two")

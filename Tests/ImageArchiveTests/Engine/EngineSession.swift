@@ -2,6 +2,7 @@ import DockerEngine
 import Foundation
 import NIOCore
 import Testing
+import TestSupport
 @testable import ImageArchive
 
 /// One file system entry as a container export shows it.
@@ -41,10 +42,15 @@ final class EngineSession {
                                               "etc/mtab", "etc/resolv.conf", "proc/", "sys/"]
     static let initLayerDirectories: Set<String> = ["etc/", "dev/"]
 
-    init(client: DockerClient, label: String) throws {
+    /// The engine's image store: stores that keep blobs are handed an OCI layout with every
+    /// layer, graph drivers the legacy archive.
+    let store: ImageStore
+
+    init(client: DockerClient, label: String) async throws {
         self.client = client
         self.dir = try TemporaryDirectory("engine-\(label)")
-        self.repository = EngineEnvironment.uniqueName(label)
+        self.repository = TestEnvironment.uniqueName("archive-\(label)")
+        self.store = try await client.describe().imageStore
     }
 
     /// Removes every image this session made.
@@ -116,14 +122,33 @@ final class EngineSession {
             // The base layer's root entry comes first in a full flatten.
             #expect(flattened.plan.outputEntries().first?.name == "./")
         }
-        let size = try flattened.loadArchiveSize()
-        // Streamed to the engine with its length known up front, as the agent does.
-        let stream = flattened.loadArchiveStream(chunkSize: 256 << 10)
-        let load = try await client.loadImage(body: .stream(stream.map { ByteBuffer(bytes: $0) }, length: size))
-        let result = try await stream.outcome()
-        #expect(result.archiveSize == size)
+        let load: LoadResult
+        let result: FlattenedImage.Result
+        if store.keepsBlobs {
+            // Every layer travels, the merged one compressed, the kept ones as `save` gave them.
+            let layer = try await flattened.writeLayerBlob(directory: dir.path)
+            let kept = try Array(archive.savedLayerBlobs(of: archive.images[0]).prefix(keep))
+            let oci = try flattened.ociLoadArchive(layerBlob: layer, keptBlobs: kept)
+            let size = try oci.size()
+            var bytes: [UInt8] = []
+            try await oci.write { bytes += $0 }
+            #expect(Int64(bytes.count) == size)
+            load = try await client.loadImage(body: .bytes(bytes))
+            result = FlattenedImage.Result(
+                diffID: layer.diffID, imageID: store.kind == .containerd ? oci.manifestDigest : oci.configDigest,
+                config: try ImageConfig(bytes: oci.configBytes), configBytes: oci.configBytes, layerSize: layer.uncompressedSize,
+                archiveSize: size, contentBytesRead: layer.contentBytesRead
+            )
+        } else {
+            let size = try flattened.loadArchiveSize()
+            // Streamed to the engine with its length known up front, as the agent does.
+            let stream = flattened.loadArchiveStream(chunkSize: 256 << 10)
+            load = try await client.loadImage(body: .stream(stream.map { ByteBuffer(bytes: $0) }, length: size))
+            result = try await stream.outcome()
+            #expect(result.archiveSize == size)
+        }
         images.append(name)
-        #expect(load.loadedReferences.contains(name) || load.loadedReferences.contains("docker.io/" + name), "\(load.output)")
+        #expect(load.loadedReferences.contains { [name, "docker.io/" + name, "docker.io/library/" + name].contains($0) }, "\(load.output)")
         return (name, result)
     }
 
