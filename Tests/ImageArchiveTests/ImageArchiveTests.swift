@@ -28,6 +28,9 @@ struct ImageArchiveTests {
         let image = archive.images[0]
         #expect(image.repoTags == ["example/app:latest"])
         #expect(try archive.configBytes(of: image) == builder.configBytes())
+        #expect(image.platform == ImageConfig.Platform(os: "linux", architecture: "amd64"))
+        // Docker 25+ saves hold the image manifest too; it agrees with manifest.json.
+        #expect((image.manifest != nil) == (layoutIndex != 0))
         let (sources, compressed) = try archive.layerSources(of: image, temporaryDirectory: dir.path)
         #expect((compressed > 0) == (layoutIndex >= 2))
         let tars = try builder.layerTars()

@@ -2,7 +2,7 @@
 ///
 /// The file is created in the given directory and unlinked at once: it disappears when the
 /// last reader releases it, even if the process is killed. Append chunks as they arrive, then
-/// ``finish()`` to index it.
+/// ``finish(platform:)`` to index it.
 public final class ArchiveSpool {
     private let file: UnlinkedTemporaryFile
     private var finished = false
@@ -25,10 +25,11 @@ public final class ArchiveSpool {
         try bytes.withUnsafeBytes { try append($0) }
     }
 
-    /// Ends writing and indexes the spooled archive.
-    public func finish() throws -> SavedImageArchive {
+    /// Ends writing and indexes the spooled archive (see
+    /// ``SavedImageArchive/init(file:platform:)`` for `platform`).
+    public func finish(platform: ImageConfig.Platform? = nil) throws -> SavedImageArchive {
         precondition(!finished, "finish called twice")
         finished = true
-        return try SavedImageArchive(file: file.finish())
+        return try SavedImageArchive(file: file.finish(), platform: platform)
     }
 }

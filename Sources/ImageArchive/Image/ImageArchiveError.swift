@@ -8,6 +8,7 @@ public struct ImageArchiveError: Error, CustomStringConvertible, Sendable {
             case unsupportedCompression = "unsupported layer compression"
             case corruptCompressedLayer = "corrupt compressed layer"
             case compressionFailed = "layer compression failed"
+            case platformNotPresent = "platform not in the archive"
             case invalidArgument = "invalid argument"
         }
         private let base: Base
@@ -24,6 +25,8 @@ public struct ImageArchiveError: Error, CustomStringConvertible, Sendable {
         public static let corruptCompressedLayer = Code(.corruptCompressedLayer)
         /// zlib or libzstd failed while compressing a layer.
         public static let compressionFailed = Code(.compressionFailed)
+        /// The archive has no complete image for the platform asked for.
+        public static let platformNotPresent = Code(.platformNotPresent)
         /// The caller passed something that cannot work (an image index out of range…).
         public static let invalidArgument = Code(.invalidArgument)
         public var description: String { base.rawValue }
