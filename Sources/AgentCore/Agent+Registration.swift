@@ -2,6 +2,7 @@ import DockerEngine
 import FlattenProtocol
 import Foundation
 import Logging
+import ServiceLifecycle
 
 extension Agent {
     /// The agent's identity: registered once and kept in the state directory.
@@ -11,10 +12,14 @@ extension Agent {
     ///   which keeps the agent's ID and token and updates its labels, engine and capacity.
     /// - With a stored identity and no enrollment token, uses the identity as it is.
     ///
+    /// Registering reports the engine as ``DockerClient/describe()`` reads it (product, image
+    /// store, platform), which operators see in `flatctl agents`.
+    ///
     /// Retries while the coordinator is unreachable; nil when a graceful shutdown came first.
     ///
     /// - Throws: ``AgentRegistrationError`` when the coordinator refuses (bad enrollment token,
-    ///   name taken, protocol version not supported) or no token is available at all.
+    ///   name taken, protocol version not supported) or no token is available at all; the
+    ///   engine's error when it answers but cannot describe itself.
     func establishIdentity(state: StateDirectory, engine: DockerClient) async throws -> AgentIdentity? {
         let stored = try state.loadIdentity()
         guard let enrollmentToken = configuration.enrollmentToken else {
@@ -29,12 +34,10 @@ extension Agent {
             logger.info("using the stored identity", metadata: ["agent": "\(stored.name)", "agentId": "\(stored.agentId)"])
             return stored
         }
-        let registration = AgentRegistration(
-            name: configuration.name,
-            labels: configuration.labels,
-            engineVersion: engine.engineVersion.version,
-            engineAPIVersion: engine.apiVersion.description,
-            capacity: configuration.concurrency)
+        guard let description = try await describeEngine(engine) else { return nil }
+        let registration = Self.registration(
+            name: configuration.name, labels: configuration.labels, capacity: configuration.concurrency,
+            engine: description)
         let client = CoordinatorClient(
             baseURL: configuration.coordinatorURL, requestTimeout: configuration.requestTimeout, httpClient: httpClient)
         var attempt = 0
@@ -50,7 +53,8 @@ extension Agent {
                 logger.info(created ? "registered" : "registration updated", metadata: [
                     "agent": "\(identity.name)", "agentId": "\(identity.agentId)",
                     "labels": "\(configuration.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","))",
-                    "engine": "\(registration.engineVersion)", "api": "\(registration.engineAPIVersion)",
+                    "engine": "\(description.product) \(registration.engineVersion)", "api": "\(registration.engineAPIVersion)",
+                    "store": "\(description.imageStore)", "platform": "\(description.platform)",
                     "capacity": "\(registration.capacity)",
                 ])
                 return identity
@@ -66,6 +70,45 @@ extension Agent {
             }
         }
         return nil
+    }
+
+    /// The engine's description, read once for the registration.
+    ///
+    /// Treated like connecting: an engine that stopped answering since it was connected is
+    /// waited for with backoff (nil when a graceful shutdown came first); any other failure of
+    /// `GET /info` means an engine the agent should not take jobs for, and is thrown.
+    func describeEngine(_ engine: DockerClient) async throws -> EngineDescription? {
+        var attempt = 0
+        while !Task.isShuttingDownGracefully {
+            do {
+                return try await cancelWhenGracefulShutdown { try await engine.describe() }
+            } catch let error as DockerEngineError where error.isUnreachable && !error.isPermissionDenied {
+                let delay = configuration.backoff.delay(forAttempt: attempt)
+                attempt += 1
+                logger.warning("engine unreachable while reading its description; retrying", metadata: [
+                    "engine": "\(configuration.dockerHost)", "error": "\(error)", "retryIn": "\(delay.roundedDescription)",
+                ])
+                guard await sleepUnlessShuttingDown(delay) else { return nil }
+            } catch is CancellationError {
+                return nil
+            }
+        }
+        return nil
+    }
+
+    /// The registration an agent sends for its engine.
+    static func registration(
+        name: String, labels: [String: String], capacity: Int, engine: EngineDescription
+    ) -> AgentRegistration {
+        AgentRegistration(
+            name: name,
+            labels: labels,
+            engineVersion: engine.version,
+            engineAPIVersion: engine.apiVersion.description,
+            capacity: capacity,
+            engineProduct: engine.product.rawValue,
+            imageStore: engine.imageStore.description,
+            platform: engine.platform)
     }
 }
 

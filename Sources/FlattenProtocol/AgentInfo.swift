@@ -1,6 +1,10 @@
 import Foundation
 
 /// A registered agent, as operators see it (`GET /v1/agents`).
+///
+/// `engineProduct`, `imageStore` and `platform` are what the agent reported when it last
+/// registered; nil when it did not report them (an older agent) or has not re-registered since
+/// the coordinator began storing them.
 public struct AgentInfo: Sendable, Hashable, Codable, Identifiable {
     /// The agent's ID.
     public var id: UUID
@@ -12,6 +16,12 @@ public struct AgentInfo: Sendable, Hashable, Codable, Identifiable {
     public var engineVersion: String
     /// The Docker Engine API version in use.
     public var engineAPIVersion: String
+    /// The engine product, `Docker` or `Podman`.
+    public var engineProduct: String?
+    /// Where the engine keeps images, e.g. `containerd (overlayfs)`.
+    public var imageStore: String?
+    /// The engine's native platform, e.g. `linux/amd64`.
+    public var platform: String?
     /// How many jobs the agent runs at once.
     public var capacity: Int
     /// When the agent last called the coordinator.
@@ -33,7 +43,10 @@ public struct AgentInfo: Sendable, Hashable, Codable, Identifiable {
         lastSeenAt: Date,
         registeredAt: Date,
         state: AgentState,
-        runningJobs: Int
+        runningJobs: Int,
+        engineProduct: String? = nil,
+        imageStore: String? = nil,
+        platform: String? = nil
     ) {
         self.id = id
         self.name = name
@@ -45,5 +58,8 @@ public struct AgentInfo: Sendable, Hashable, Codable, Identifiable {
         self.registeredAt = registeredAt
         self.state = state
         self.runningJobs = runningJobs
+        self.engineProduct = engineProduct
+        self.imageStore = imageStore
+        self.platform = platform
     }
 }

@@ -178,6 +178,26 @@ import Testing
             == "capacity must be at least 1 (it is 0)")
     }
 
+    @Test("a registration carries the engine's product, image store and platform; older agents leave them out")
+    func agentRegistrationEngineDetails() throws {
+        let json = #"""
+        {"name": "host-b", "labels": {}, "engineVersion": "28.5.2", "engineAPIVersion": "1.51",
+         "protocolVersion": 1, "capacity": 1, "engineProduct": "Docker",
+         "imageStore": "containerd (overlayfs)", "platform": "linux/amd64"}
+        """#
+        try expectFixture(json, decodesTo: AgentRegistration(
+            name: "host-b", engineVersion: "28.5.2", engineAPIVersion: "1.51", protocolVersion: 1, capacity: 1,
+            engineProduct: "Docker", imageStore: "containerd (overlayfs)", platform: "linux/amd64"))
+        let older = try decode(AgentRegistration.self, #"{"name":"a","engineVersion":"20.10.24","engineAPIVersion":"1.41","protocolVersion":1,"capacity":1}"#)
+        #expect(older.engineProduct == nil)
+        #expect(older.imageStore == nil)
+        #expect(older.platform == nil)
+        let nulls = try decode(AgentRegistration.self, #"{"name":"a","engineVersion":"1","engineAPIVersion":"1","protocolVersion":1,"capacity":1,"engineProduct":null,"imageStore":null,"platform":null}"#)
+        #expect(nulls == AgentRegistration(name: "a", engineVersion: "1", engineAPIVersion: "1", protocolVersion: 1))
+        #expect(decodingFailure(AgentRegistration.self, #"{"name":"a","engineVersion":"1","engineAPIVersion":"1","protocolVersion":1,"capacity":1,"platform":7}"#)?
+            .contains("platform") == true)
+    }
+
     @Test func agentRegistrationResponse() throws {
         try expectFixture(
             #"{"agentId": "0F0F0F0F-0000-4000-8000-000000000001", "agentToken": "fa-secret"}"#,
@@ -193,6 +213,23 @@ import Testing
         """#
         try expectFixture(info, decodesTo: Samples.agentInfo())
         try expectFixture(#"{"agents": [\#(info)]}"#, decodesTo: AgentList(agents: [Samples.agentInfo()]))
+    }
+
+    @Test("an agent's engine details appear when it reported them")
+    func agentInfoEngineDetails() throws {
+        let info = #"""
+        {"id": "0F0F0F0F-0000-4000-8000-000000000001", "name": "host-a", "labels": {"region": "eu"},
+         "engineVersion": "4.3.1", "engineAPIVersion": "1.41", "capacity": 2,
+         "engineProduct": "Podman", "imageStore": "containers-storage (overlay)", "platform": "linux/arm64",
+         "lastSeenAt": "2024-05-01T12:00:05.25Z", "registeredAt": "2024-05-01T12:00:00Z",
+         "state": "online", "runningJobs": 1}
+        """#
+        var expected = Samples.agentInfo()
+        expected.engineVersion = "4.3.1"
+        expected.engineProduct = "Podman"
+        expected.imageStore = "containers-storage (overlay)"
+        expected.platform = "linux/arm64"
+        try expectFixture(info, decodesTo: expected)
     }
 
     @Test func claimResponse() throws {

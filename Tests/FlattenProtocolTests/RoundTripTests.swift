@@ -62,9 +62,19 @@ import Testing
             engineAPIVersion: "1.41", capacity: 2
         )
         #expect(try roundTrip(registration) == registration)
+        var reporting = registration
+        reporting.engineProduct = "Podman"
+        reporting.imageStore = "containers-storage (overlay)"
+        reporting.platform = "linux/arm64"
+        #expect(try roundTrip(reporting) == reporting)
         let response = AgentRegistrationResponse(agentId: Samples.agentID, agentToken: "secret")
         #expect(try roundTrip(response) == response)
         #expect(try roundTrip(Samples.agentInfo()) == Samples.agentInfo())
+        var reportingInfo = Samples.agentInfo()
+        reportingInfo.engineProduct = "Docker"
+        reportingInfo.imageStore = "containerd (overlayfs)"
+        reportingInfo.platform = "linux/amd64"
+        #expect(try roundTrip(reportingInfo) == reportingInfo)
         let list = AgentList(agents: [Samples.agentInfo()])
         #expect(try roundTrip(list) == list)
     }

@@ -8,6 +8,7 @@ public enum Migrations {
     public static let all: [Migration] = [
         Migration(version: 1, name: "initial schema", sql: initialSchema),
         Migration(version: 2, name: "job events without a foreign key", sql: eventsWithoutForeignKey),
+        Migration(version: 3, name: "agents' engine product, image store and platform", sql: agentEngineDetails),
     ]
 
     /// The version a database must have reached for this build to serve it.
@@ -99,5 +100,18 @@ public enum Migrations {
     /// the statement that deletes the job, which the key's cascade used to do.
     static let eventsWithoutForeignKey = """
         ALTER TABLE job_events DROP CONSTRAINT job_events_job_id_fkey;
+        """
+
+    /// What an agent reports of its engine beyond the versions: the product (Docker, Podman),
+    /// the image store (`containerd (overlayfs)`), and the native platform. Nullable: agents
+    /// before these were reported still register, and a row keeps NULL until its agent
+    /// registers again. Adding a column without a default only changes the catalog (no table
+    /// rewrite). A coordinator of schema 2 still serving leaves the columns as they are when it
+    /// updates a registration, so they may lag until every coordinator is upgraded.
+    static let agentEngineDetails = """
+        ALTER TABLE agents
+            ADD COLUMN engine_product text,
+            ADD COLUMN image_store    text,
+            ADD COLUMN platform       text;
         """
 }

@@ -13,6 +13,9 @@ public struct AgentStore: Sendable {
     /// Registers a new agent under `registration.name`, or updates the agent of that name when
     /// `presentedTokenHash` is the hash of its token.
     ///
+    /// An update replaces every detail with what was sent: engine details an older agent does not
+    /// report become NULL rather than keeping what its engine was before.
+    ///
     /// - Parameters:
     ///   - presentedTokenHash: the hash of the agent token the caller presented, if any.
     ///   - newTokenHash: the hash to store for a new agent (its token is returned to it once).
@@ -26,9 +29,11 @@ public struct AgentStore: Sendable {
         let newID = UUID()
         return try await client.withTransaction { connection in
             let inserted = try await connection.query("""
-                INSERT INTO agents (id, name, labels, engine_version, engine_api_version, protocol_version, capacity, token_hash)
+                INSERT INTO agents (id, name, labels, engine_version, engine_api_version, protocol_version, capacity, token_hash,
+                                    engine_product, image_store, platform)
                 VALUES (\(newID), \(registration.name), \(labelsJSON)::jsonb, \(registration.engineVersion),
-                        \(registration.engineAPIVersion), \(registration.protocolVersion), \(registration.capacity), \(newTokenHash))
+                        \(registration.engineAPIVersion), \(registration.protocolVersion), \(registration.capacity), \(newTokenHash),
+                        \(registration.engineProduct), \(registration.imageStore), \(registration.platform))
                 ON CONFLICT (name) DO NOTHING
                 RETURNING id
                 """)
@@ -50,6 +55,8 @@ public struct AgentStore: Sendable {
                 SET labels = \(labelsJSON)::jsonb, engine_version = \(registration.engineVersion),
                     engine_api_version = \(registration.engineAPIVersion),
                     protocol_version = \(registration.protocolVersion), capacity = \(registration.capacity),
+                    engine_product = \(registration.engineProduct), image_store = \(registration.imageStore),
+                    platform = \(registration.platform),
                     registered_at = now(), last_seen_at = now()
                 WHERE id = \(id)
                 """)
@@ -71,7 +78,7 @@ public struct AgentStore: Sendable {
     public func agents(onlineWithin: Duration) async throws -> [AgentInfo] {
         let rows = try await client.query("""
             SELECT a.id, a.name, a.labels, a.engine_version, a.engine_api_version, a.capacity,
-                   a.last_seen_at, a.registered_at,
+                   a.engine_product, a.image_store, a.platform, a.last_seen_at, a.registered_at,
                    a.last_seen_at > now() - \(onlineWithin.seconds) * interval '1 second' AS online,
                    (SELECT count(*) FROM jobs j WHERE j.agent_id = a.id AND j.state = 'running') AS running_jobs
             FROM agents a
@@ -88,7 +95,10 @@ public struct AgentStore: Sendable {
                 lastSeenAt: try row.decode(Date.self, column: "last_seen_at"),
                 registeredAt: try row.decode(Date.self, column: "registered_at"),
                 state: try row.decode(Bool.self, column: "online") ? .online : .offline,
-                runningJobs: try row.decode(Int.self, column: "running_jobs"))
+                runningJobs: try row.decode(Int.self, column: "running_jobs"),
+                engineProduct: try row.decode(String?.self, column: "engine_product"),
+                imageStore: try row.decode(String?.self, column: "image_store"),
+                platform: try row.decode(String?.self, column: "platform"))
         }
     }
 }

@@ -95,4 +95,17 @@ enum Formatting {
     static func labels(_ labels: [String: String]) -> String {
         labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
     }
+
+    /// `Docker 28.5.2`, `Podman 4.3.1`; the version alone from an agent that does not report its
+    /// product (the version is always reported).
+    static func engine(_ agent: AgentInfo) -> String {
+        guard let product = agent.engineProduct, !product.isEmpty else { return agent.engineVersion }
+        return "\(product) \(agent.engineVersion)"
+    }
+
+    /// A detail an agent may not have reported: `-` when it did not.
+    static func reported(_ value: String?) -> String {
+        guard let value, !value.isEmpty else { return "-" }
+        return value
+    }
 }
