@@ -51,6 +51,17 @@ struct FlattenCommand: AsyncParsableCommand {
     @Flag(help: "Also move the image's own tag to the flattened image (the original keeps its ID and other tags).")
     var replace = false
 
+    @Option(help: ArgumentHelp(
+        "How to compress the flattened layer where the engine stores layers as blobs (Docker's containerd image store, Podman): gzip, zstd or none (default: gzip level 1 on the containerd store, none on Podman). Ignored on Docker's classic store.",
+        valueName: "gzip|zstd|none"))
+    var compression: String?
+
+    @Option(name: .customLong("compression-level"), help: ArgumentHelp("The level of --compression: gzip 1-9, zstd 1-19.", valueName: "n"))
+    var compressionLevel: Int?
+
+    @Option(help: ArgumentHelp("The platform to flatten; the engine must hold it (default: the one the engine has).", valueName: "os/arch[/variant]"))
+    var platform: String?
+
     @Flag(help: "Print the result as JSON (a FlattenResult, or {\"skipped\": {\"reason\": …}}).")
     var json = false
 
@@ -69,6 +80,37 @@ struct FlattenCommand: AsyncParsableCommand {
         }
         if registryAuth != nil, !push {
             throw ValidationError("--registry-auth is only used with --push")
+        }
+        _ = try parsedCompression()
+        _ = try parsedPlatform()
+    }
+
+    /// `--compression` with its `--compression-level`. A level alone is refused rather than
+    /// applied to whichever algorithm the store defaults to, which the user may not know.
+    func parsedCompression() throws -> LayerCompressionSetting? {
+        guard let compression else {
+            if let compressionLevel {
+                throw ValidationError("--compression-level \(compressionLevel) needs --compression: pass --compression gzip or --compression zstd with it")
+            }
+            return nil
+        }
+        do {
+            return try LayerCompressionSetting(parsing: compression, level: compressionLevel)
+        } catch {
+            // The message names a flag already when it is about --compression none.
+            guard !error.description.contains("--") else { throw ValidationError(error.description) }
+            let flag = LayerCompressionSetting.Algorithm(rawValue: compression.lowercased()) == nil ? "--compression" : "--compression-level"
+            throw ValidationError("\(error.description) (\(flag))")
+        }
+    }
+
+    /// `--platform`, parsed.
+    func parsedPlatform() throws -> ImagePlatform? {
+        guard let platform else { return nil }
+        do {
+            return try ImagePlatform(parsing: platform)
+        } catch {
+            throw ValidationError("\(error.description) (--platform)")
         }
     }
 
@@ -108,7 +150,9 @@ struct FlattenCommand: AsyncParsableCommand {
             verify: verify,
             push: push,
             minSavings: try minSavings.map { try MinSavings(parsing: $0) },
-            replace: replace
+            replace: replace,
+            compression: try parsedCompression(),
+            platform: try parsedPlatform()
         )
     }
 

@@ -2,7 +2,11 @@ import FlattenProtocol
 import Flattening
 
 /// The text `flatten-agent flatten` prints: a before/after table like `docker images`, the
-/// savings and time per phase, the verdict and the warnings.
+/// platform and stored sizes, the savings and time per phase, the verdict and the warnings.
+///
+/// Sizes are called stored sizes because that is what they are: what the engine keeps, which on
+/// stores that keep blobs (Docker's containerd store, Podman) depends on the layers' compression,
+/// not only on the files in the image.
 struct FlattenReport {
     var outcome: FlattenOutcome
     var image: ImageReference
@@ -17,6 +21,8 @@ struct FlattenReport {
             let newName = result.tags.first.flatMap { try? ImageReference($0).familiarDescription } ?? "<none>"
             table.add([newName, Self.shortID(result.newImageId), "\(result.newLayerCount)", ByteCount(result.newSize).description])
             var lines = [table.rendered, ""]
+            let sizes = "stored size \(ByteCount(result.originalSize)) → \(ByteCount(result.newSize))"
+            lines.append(result.platform.map { "\($0): \(sizes)" } ?? sizes)
             let percent = result.originalSize > 0 ? Double(result.bytesSaved) * 100 / Double(result.originalSize) : 0
             let total = result.phaseDurations.values.reduce(0, +)
             let phases = Self.phaseOrder.compactMap { phase in

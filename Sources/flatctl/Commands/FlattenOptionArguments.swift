@@ -30,6 +30,17 @@ struct FlattenOptionArguments: ParsableArguments {
     @Flag(help: "Also move the image's own tag to the flattened image.")
     var replace = false
 
+    @Option(help: ArgumentHelp(
+        "How to compress the flattened layer where the engine stores layers as blobs (Docker's containerd image store, Podman): gzip, zstd or none (default: gzip level 1 on the containerd store, none on Podman). Ignored on Docker's classic store.",
+        valueName: "gzip|zstd|none"))
+    var compression: String?
+
+    @Option(name: .customLong("compression-level"), help: ArgumentHelp("The level of --compression: gzip 1-9, zstd 1-19.", valueName: "n"))
+    var compressionLevel: Int?
+
+    @Option(help: ArgumentHelp("The platform to flatten; the engine must hold it (default: the one the engine has).", valueName: "os/arch[/variant]"))
+    var platform: String?
+
     func validate() throws {
         let modes = [keepLayers != nil, baseImage != nil, keepShared].filter { $0 }.count
         guard modes <= 1 else {
@@ -38,11 +49,45 @@ struct FlattenOptionArguments: ParsableArguments {
         if let keepLayers, keepLayers < 1 {
             throw ValidationError("--keep-layers must be at least 1 (it is \(keepLayers))")
         }
+        _ = try parsedCompression()
+        _ = try parsedPlatform()
+    }
+
+    /// `--compression` with its `--compression-level`. A level alone is refused rather than
+    /// applied to whichever algorithm the agent's store defaults to, which the operator may not
+    /// know.
+    func parsedCompression() throws -> LayerCompressionSetting? {
+        guard let compression else {
+            if let compressionLevel {
+                throw ValidationError("--compression-level \(compressionLevel) needs --compression: pass --compression gzip or --compression zstd with it")
+            }
+            return nil
+        }
+        do {
+            return try LayerCompressionSetting(parsing: compression, level: compressionLevel)
+        } catch {
+            // The message names a flag already when it is about --compression none.
+            guard !error.description.contains("--") else { throw ValidationError(error.description) }
+            let flag = LayerCompressionSetting.Algorithm(rawValue: compression.lowercased()) == nil ? "--compression" : "--compression-level"
+            throw ValidationError("\(error.description) (\(flag))")
+        }
+    }
+
+    /// `--platform`, parsed.
+    func parsedPlatform() throws -> ImagePlatform? {
+        guard let platform else { return nil }
+        do {
+            return try ImagePlatform(parsing: platform)
+        } catch {
+            throw ValidationError("\(error.description) (--platform)")
+        }
     }
 
     /// The options as the protocol carries them.
     func options() throws -> FlattenOptions {
-        var options = FlattenOptions(strategy: strategy, verify: verify, push: push, replace: replace)
+        var options = FlattenOptions(
+            strategy: strategy, verify: verify, push: push, replace: replace,
+            compression: try parsedCompression(), platform: try parsedPlatform())
         do {
             if let newTag { options.newTag = try ImageReference(newTag) }
             if let keepLayers { options.partial = .keepLayers(keepLayers) }

@@ -49,7 +49,8 @@ struct JobCommand: AsyncParsableCommand {
         }
         if let result = job.result {
             lines.append(("Layers", "\(result.originalLayerCount) → \(result.newLayerCount)"))
-            lines.append(("Size", "\(Formatting.bytes(result.originalSize)) → \(Formatting.bytes(result.newSize)) (saved \(Formatting.bytes(result.bytesSaved)))"))
+            if let platform = result.platform { lines.append(("Platform", platform.description)) }
+            lines.append(("Stored size", "\(Formatting.bytes(result.originalSize)) → \(Formatting.bytes(result.newSize)) (saved \(Formatting.bytes(result.bytesSaved)))"))
             lines.append(("Original", result.originalImageId))
             lines.append(("Flattened", result.newImageId))
             lines.append(("Tags", result.tags.joined(separator: ", ")))
@@ -82,6 +83,8 @@ struct JobCommand: AsyncParsableCommand {
         if options.push { parts.append("push") }
         if let minimum = options.minSavings { parts.append("min savings \(minimum)") }
         if options.replace { parts.append("replace") }
+        if let compression = options.compression { parts.append("compression \(compression)") }
+        if let platform = options.platform { parts.append("platform \(platform)") }
         return parts.joined(separator: ", ")
     }
 }
