@@ -25,4 +25,27 @@ extension FlattenedImage {
             compression: compression, diffID: layer.diffID, uncompressedSize: layer.size, contentBytesRead: layer.contentBytesRead
         )
     }
+
+    /// The load archive, as an OCI layout, for a flatten whose merged layer is `layerBlob`
+    /// (from ``writeLayerBlob(compression:directory:chunkSize:)``) and whose kept lower layers
+    /// are `keptBlobs`, lowest first (from ``SavedImageArchive/savedLayerBlobs(of:)``, so the
+    /// engine shares them with the base image). The config is the original one with the
+    /// squashed layers replaced, as in ``writeLoadArchive(chunkSize:to:)``; the image is named
+    /// by the only entry of ``repoTags``, or not at all when it is empty.
+    ///
+    /// ``keptLayers`` does not apply: engines that store blobs need every layer in the archive.
+    public func ociLoadArchive(layerBlob: LayerBlob, keptBlobs: [OCIBlob]) throws -> OCILayoutArchive {
+        guard keptBlobs.count == plan.keptLayerCount else {
+            throw ImageArchiveError(.invalidArgument, detail: "the flatten keeps \(plan.keptLayerCount) layers but \(keptBlobs.count) kept blobs were given")
+        }
+        guard repoTags.count <= 1 else {
+            throw ImageArchiveError(.invalidArgument, detail: "an OCI load archive names one image; got \(repoTags.count) tags (\(repoTags.joined(separator: ", "))): tag the others after loading")
+        }
+        let keptIDs = try originalConfig.diffIDs()[..<plan.keptLayerCount]
+        for (i, (blob, diffID)) in zip(keptBlobs, keptIDs).enumerated() where blob.mediaType == OCIMediaType.layer && blob.digest != diffID {
+            throw ImageArchiveError(.invalidArgument, detail: "kept layer \(i) is an uncompressed blob \(blob.digest) but the config's diff ID is \(diffID): the blobs are not this image's layers")
+        }
+        let config = try originalConfig.flattened(keepingLowest: plan.keptLayerCount, newDiffID: layerBlob.diffID)
+        return try OCILayoutArchive(configBytes: config.serialized(), reference: repoTags.first, layers: keptBlobs + [layerBlob.blob])
+    }
 }
