@@ -28,7 +28,7 @@ public struct LoadResult: Sendable, Hashable {
                 // Podman reports an untagged image by ID in the tagged form.
                 loadedImageIDs.append(id)
             } else if let reference = line.dropPrefix("Loaded image: ") {
-                loadedReferences.append(reference)
+                loadedReferences.append(EngineSpelling.familiar(reference))
             }
         }
     }

@@ -10,6 +10,15 @@ public struct PushResult: Sendable, Hashable {
     /// The manifest's size in bytes.
     public var size: Int64?
 
+    /// Reads `t1: digest: sha256:… size: 749`, the line a push ends with.
+    init?(statusLine: String) {
+        let words = statusLine.split(separator: " ")
+        guard words.count == 5, words[0].hasSuffix(":"), words[1] == "digest:", words[2].hasPrefix("sha256:"), words[3] == "size:" else {
+            return nil
+        }
+        self.init(tag: String(words[0].dropLast()), digest: String(words[2]), size: Int64(words[4]))
+    }
+
     public init(tag: String? = nil, digest: String? = nil, size: Int64? = nil) {
         self.tag = tag
         self.digest = digest
@@ -62,6 +71,9 @@ extension DockerClient {
             onProgress?(message)
             if let aux = message.aux, aux.digest != nil {
                 result = PushResult(tag: aux.tag, digest: aux.digest, size: aux.size)
+            } else if result.digest == nil, let pushed = message.status.flatMap(PushResult.init(statusLine:)) {
+                // Docker's containerd store and Podman send no `aux`, only the CLI's line.
+                result = pushed
             }
         }
         return result

@@ -16,8 +16,9 @@ struct EngineTransferTests {
                 // The config is `<hex>.json` in the legacy layout; in an OCI layout the ID names a
                 // blob (the config, or on the containerd store the manifest).
                 let measured = try await stream.measure(lookingFor: ["manifest.json", "\(hexID).json", "blobs/sha256/\(hexID)"])
-                // The archive holds the busybox layer (about 2 MB) and arrives in many chunks.
-                #expect(measured.byteCount > 1_900_000)
+                // The archive holds the busybox layer (about 2 MB; about 1 MB as the containerd
+                // store keeps it, gzip-compressed) and arrives in many chunks.
+                #expect(measured.byteCount > (engine.name.hasSuffix("containerd") ? 900_000 : 1_900_000))
                 #expect(measured.byteCount % 512 == 0)
                 #expect(measured.chunkCount > 1)
                 #expect(measured.largestChunk < measured.byteCount)
@@ -57,7 +58,10 @@ struct EngineTransferTests {
                     let loaded = try await target.loadImage(body: .stream(stream), quiet: false)
                     #expect(loaded.loadedReferences == [reference])
                     let copy = try await target.inspectImage(reference)
-                    #expect(copy.id == original.id)
+                    // The same image: the containerd store names it by its manifest, the others
+                    // by its config, so IDs agree only between stores of one kind.
+                    #expect(copy.diffIDs == original.diffIDs)
+                    #expect(copy.config == original.config)
                     try await target.removeImage(reference)
                 }
             }
@@ -84,9 +88,12 @@ struct EngineTransferTests {
                 try await docker.loadImage(body: .bytes(Array("this is not a tar archive\n".utf8)))
             } throws: { error in
                 guard let error = error as? DockerEngineError else { return false }
+                // Each engine words it its own way (Docker 20: "Error processing tar file",
+                // Docker 26+: "unexpected EOF", Podman: "payload does not match any of the
+                // supported image formats"); what matters is that its words reach the caller.
                 let message = error.engineMessage ?? ""
-                return error.isStreamError && message.contains("Error processing tar file")
-                    && String(describing: error).contains("load image archive failed")
+                return !message.isEmpty && String(describing: error).contains("load image archive failed: ")
+                    && String(describing: error).contains(message.prefix(40))
             }
         }
     }

@@ -12,9 +12,9 @@ public enum ImageDeleteItem: Sendable, Hashable, Codable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         if let reference = try container.decodeIfPresent(String.self, forKey: .untagged) {
-            self = .untagged(reference)
+            self = .untagged(EngineSpelling.familiar(reference))
         } else if let id = try container.decodeIfPresent(String.self, forKey: .deleted) {
-            self = .deleted(id)
+            self = .deleted(EngineSpelling.imageID(id))
         } else {
             throw DecodingError.dataCorrupted(.init(
                 codingPath: decoder.codingPath,

@@ -26,10 +26,10 @@ public struct ImageHistoryItem: Sendable, Hashable, Codable {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        id = try container.decode(String.self, forKey: .id)
+        id = EngineSpelling.imageID(try container.decode(String.self, forKey: .id))
         created = try container.decodeIfPresent(Int64.self, forKey: .created) ?? 0
         createdBy = try container.decodeIfPresent(String.self, forKey: .createdBy) ?? ""
-        tags = try container.decodeIfPresent([String].self, forKey: .tags) ?? []
+        tags = (try container.decodeIfPresent([String].self, forKey: .tags) ?? []).map(EngineSpelling.familiar)
         size = try container.decodeIfPresent(Int64.self, forKey: .size) ?? 0
         comment = try container.decodeIfPresent(String.self, forKey: .comment) ?? ""
     }

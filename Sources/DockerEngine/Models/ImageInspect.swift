@@ -70,9 +70,9 @@ public struct ImageInspect: Sendable, Hashable, Codable {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        id = try container.decode(String.self, forKey: .id)
-        repoTags = try container.decodeIfPresent([String].self, forKey: .repoTags) ?? []
-        repoDigests = try container.decodeIfPresent([String].self, forKey: .repoDigests) ?? []
+        id = EngineSpelling.imageID(try container.decode(String.self, forKey: .id))
+        repoTags = (try container.decodeIfPresent([String].self, forKey: .repoTags) ?? []).map(EngineSpelling.familiar)
+        repoDigests = (try container.decodeIfPresent([String].self, forKey: .repoDigests) ?? []).map(EngineSpelling.familiar)
         size = try container.decodeIfPresent(Int64.self, forKey: .size) ?? 0
         created = try container.decodeIfPresent(String.self, forKey: .created)
         architecture = try container.decodeIfPresent(String.self, forKey: .architecture)

@@ -32,13 +32,13 @@ public struct ImageSummary: Sendable, Hashable, Codable {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        id = try container.decode(String.self, forKey: .id)
+        id = EngineSpelling.imageID(try container.decode(String.self, forKey: .id))
         // Untagged images list `["<none>:<none>"]` on some engines and `null` on others.
-        repoTags = (try container.decodeIfPresent([String].self, forKey: .repoTags) ?? []).filter { $0 != "<none>:<none>" }
-        repoDigests = (try container.decodeIfPresent([String].self, forKey: .repoDigests) ?? []).filter { $0 != "<none>@<none>" }
+        repoTags = (try container.decodeIfPresent([String].self, forKey: .repoTags) ?? []).filter { $0 != "<none>:<none>" }.map(EngineSpelling.familiar)
+        repoDigests = (try container.decodeIfPresent([String].self, forKey: .repoDigests) ?? []).filter { $0 != "<none>@<none>" }.map(EngineSpelling.familiar)
         created = try container.decodeIfPresent(Int64.self, forKey: .created) ?? 0
         size = try container.decodeIfPresent(Int64.self, forKey: .size) ?? 0
-        parentID = try container.decodeIfPresent(String.self, forKey: .parentID) ?? ""
+        parentID = EngineSpelling.imageID(try container.decodeIfPresent(String.self, forKey: .parentID) ?? "")
         labels = try container.decodeIfPresent([String: String].self, forKey: .labels) ?? [:]
     }
 }

@@ -176,11 +176,17 @@ struct EngineFlattenTests {
                 RUN true
                 """, files: ["dup.tar": tar.finish()])
             let originalIDs = try await s.client.inspectImage(image).diffIDs
-            #expect(originalIDs.count == 4)
-            #expect(originalIDs[1] == originalIDs[2], "the two ADD layers should be identical")
+            if !s.store.keepsBlobs {
+                #expect(originalIDs.count == 4)
+                #expect(originalIDs[1] == originalIDs[2], "the two ADD layers should be identical")
+            }
+            // The containerd store's builder diffs snapshots (the second ADD changes nothing and
+            // commits no layer) and Podman's commits a layer for every step: neither makes two
+            // identical layers, so there the test checks the flatten of what they built.
             try await s.flattenAndCompare(image)
-            let (_, _, result) = try await s.flattenAndCompare(image, keep: 3)
-            #expect(result.config.history.filter { !ImageConfig.isEmptyLayer($0) }.count == 4)
+            let keep = originalIDs.count - 1
+            let (_, _, result) = try await s.flattenAndCompare(image, keep: keep)
+            #expect(result.config.history.filter { !ImageConfig.isEmptyLayer($0) }.count == keep + 1)
         }
     }
 
