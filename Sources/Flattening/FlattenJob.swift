@@ -151,7 +151,7 @@ public struct FlattenJob: Sendable {
     func inspectSubject() async throws -> Subject {
         let original: ImageInspect
         do {
-            original = try await engine.inspectImage(image.description)
+            original = try await engine.inspectImage(image.familiarDescription)
         } catch let error as DockerEngineError where error.isNotFound {
             throw FlattenError(.imageNotFound(reference: image.familiarDescription))
         }
@@ -185,7 +185,7 @@ public struct FlattenJob: Sendable {
         case .baseImage(let base):
             let baseInspect: ImageInspect
             do {
-                baseInspect = try await engine.inspectImage(base.description)
+                baseInspect = try await engine.inspectImage(base.familiarDescription)
             } catch let error as DockerEngineError where error.isNotFound {
                 throw FlattenError(.baseImageNotFound(reference: base.familiarDescription))
             }

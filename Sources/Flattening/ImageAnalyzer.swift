@@ -28,7 +28,7 @@ public struct ImageAnalyzer: Sendable {
         do {
             let original: ImageInspect
             do {
-                original = try await recorder.run(.inspecting) { try await engine.inspectImage(image.description) }
+                original = try await recorder.run(.inspecting) { try await engine.inspectImage(image.familiarDescription) }
             } catch let error as DockerEngineError where error.isNotFound {
                 throw FlattenError(.imageNotFound(reference: image.familiarDescription))
             }

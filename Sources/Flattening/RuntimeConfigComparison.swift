@@ -21,7 +21,9 @@ public enum RuntimeConfigComparison {
         compare("ExposedPorts", emptyIsNil(a.exposedPorts), emptyIsNil(b.exposedPorts))
         compare("Volumes", emptyIsNil(a.volumes), emptyIsNil(b.volumes))
         compare("Labels", a.labels.map { $0.isEmpty ? nil : $0 } ?? nil, b.labels.map { $0.isEmpty ? nil : $0 } ?? nil)
-        compare("StopSignal", emptyIsNil(a.stopSignal), emptyIsNil(b.stopSignal))
+        if emptyIsNil(a.stopSignal).map(StopSignal.canonical) != emptyIsNil(b.stopSignal).map(StopSignal.canonical) {
+            compare("StopSignal", emptyIsNil(a.stopSignal), emptyIsNil(b.stopSignal))
+        }
         compare("Healthcheck", a.healthcheck, b.healthcheck)
         compare("OnBuild", emptyIsNil(a.onBuild), emptyIsNil(b.onBuild))
         compare("Shell", emptyIsNil(a.shell), emptyIsNil(b.shell))

@@ -144,7 +144,7 @@ enum AgentBinary {
         guard FileManager.default.isExecutableFile(atPath: executable) else { throw Missing(path: executable) }
         var arguments = arguments
         if let images, arguments.first == "flatten" || arguments.first == "analyze" {
-            arguments += ["--docker-host", try TestEnvironment.require(TestEnvironment.dockerHostVariable), "--work-dir", images.workDirectory]
+            arguments += ["--docker-host", try TestEnvironment.require(images.testEngine.variable), "--work-dir", images.workDirectory]
         }
         let process = Process()
         let command = prefix + [executable] + arguments

@@ -96,6 +96,16 @@ struct RuleTests {
         #expect(RuntimeConfigComparison.differences(a, a).isEmpty)
     }
 
+    @Test("a stop signal by name, short name or number is the same signal; different signals differ")
+    func stopSignalSpellings() {
+        let named = ContainerConfig(stopSignal: "SIGUSR1")
+        for same in ["10", "USR1", "sigusr1"] {
+            #expect(RuntimeConfigComparison.differences(named, ContainerConfig(stopSignal: same)).isEmpty, "\(same)")
+        }
+        #expect(RuntimeConfigComparison.differences(named, ContainerConfig(stopSignal: "12")) == ["StopSignal: \"SIGUSR1\" became \"12\""])
+        #expect(RuntimeConfigComparison.differences(ContainerConfig(stopSignal: "SIGRTMIN+3"), ContainerConfig(stopSignal: "RTMIN+3")).isEmpty)
+    }
+
     @Test("the recommendation: single layer, too little, shared base, or flatten")
     func recommendation() {
         #expect(FlattenAnalysis.recommend(layerCount: 1, originalSize: 100, predictedSavings: 0, sharedLayerCount: 0, sharingImageCount: 0, keepSharedSavings: nil).0 == .notWorthIt)

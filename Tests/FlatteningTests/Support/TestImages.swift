@@ -101,7 +101,9 @@ final class TestImages: @unchecked Sendable {
             try tar.append(TarEntry(name: ByteString(name), kind: .regular, size: Int64(contents.count)), contents: contents)
         }
         track(reference)
-        try await engine.buildImage(context: .bytes(tar.finish()), tag: reference)
+        // Podman's build cache check fails ("layer not known") when another test removes an
+        // image meanwhile; every session's images are its own, so the cache buys nothing.
+        try await engine.buildImage(context: .bytes(tar.finish()), tag: reference, noCache: testEngine.isPodman)
         return reference
     }
 

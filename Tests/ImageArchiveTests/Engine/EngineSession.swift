@@ -103,7 +103,9 @@ final class EngineSession {
             try context.append(TarEntry(name: ByteString(name), kind: .regular, size: Int64(bytes.count)), contents: bytes)
         }
         let name = "\(repository):\(tag)"
-        _ = try await client.buildImage(context: .bytes(context.finish()), tag: name)
+        // Podman's build cache check fails ("layer not known") when another test removes an
+        // image meanwhile; every session's images are its own, so the cache buys nothing.
+        _ = try await client.buildImage(context: .bytes(context.finish()), tag: name, noCache: store.kind == .containersStorage)
         images.append(name)
         return name
     }
