@@ -24,7 +24,7 @@ extension FlattenJob {
         let recorder = context.recorder
         let resources = context.resources
         let original = context.subject.original
-        let changes = ImportChanges(config: original.config)
+        let changes = ImportChanges(config: original.config, dialect: context.subject.engine.product == .podman ? .podman : .docker)
 
         let (container, unsupported) = try await recorder.run(.exporting) { () async throws -> (String, Set<ImportChanges.Instruction>) in
             let unsupported = try await unsupportedInstructions(changes.instructions, resources: resources)

@@ -28,9 +28,20 @@ public struct ImportChanges: Sendable, Hashable {
     /// What could not be written as a change, for the result's warnings.
     public var unrepresentable: [String]
 
-    /// The instructions needed to restore `config`.
-    public init(config: ContainerConfig?) {
+    /// How an engine reads a change's values.
+    public enum Dialect: Sendable, Hashable {
+        /// Docker's Dockerfile parser: quotes group, `\` escapes, `$` expands.
+        case docker
+        /// Podman's: one `KEY=VALUE` per ENV or LABEL, an outer pair of quotes stripped, the
+        /// rest taken literally (no escapes, no expansion).
+        case podman
+    }
+
+    /// The instructions needed to restore `config` on an engine that reads `dialect`.
+    public init(config: ContainerConfig?, dialect: Dialect = .docker) {
         var changes: [Change] = []
+        func quoted(_ text: String) -> String { dialect == .docker ? Self.quoted(text) : "\"" + text + "\"" }
+        func escaped(_ text: String) -> String { dialect == .docker ? Self.escaped(text) : text }
         var unrepresentable: [String] = []
         let config = config ?? ContainerConfig()
 
@@ -49,19 +60,19 @@ public struct ImportChanges: Sendable, Hashable {
                 }
                 let key = String(entry[..<equals])
                 let value = String(entry[entry.index(after: equals)...])
-                add(.env, "ENV \(Self.quoted(key))=\(Self.quoted(value))", field: "Env \(key)")
+                add(.env, "ENV \(quoted(key))=\(quoted(value))", field: "Env \(key)")
             }
         }
         if let labels = config.labels {
             for (key, value) in labels.sorted(by: { $0.key < $1.key }) {
-                add(.label, "LABEL \(Self.quoted(key))=\(Self.quoted(value))", field: "Label \(key)")
+                add(.label, "LABEL \(quoted(key))=\(quoted(value))", field: "Label \(key)")
             }
         }
         if let workingDir = config.workingDir, !workingDir.isEmpty {
-            add(.workdir, "WORKDIR \(Self.escaped(workingDir))", field: "WorkingDir")
+            add(.workdir, "WORKDIR \(escaped(workingDir))", field: "WorkingDir")
         }
         if let user = config.user, !user.isEmpty {
-            add(.user, "USER \(Self.escaped(user))", field: "User")
+            add(.user, "USER \(escaped(user))", field: "User")
         }
         if let ports = config.exposedPorts, !ports.isEmpty {
             // One change per port: Podman reads only the first port of an EXPOSE change.
@@ -75,7 +86,7 @@ public struct ImportChanges: Sendable, Hashable {
             }
         }
         if let stopSignal = config.stopSignal, !stopSignal.isEmpty {
-            add(.stopSignal, "STOPSIGNAL \(Self.escaped(stopSignal))", field: "StopSignal")
+            add(.stopSignal, "STOPSIGNAL \(escaped(stopSignal))", field: "StopSignal")
         }
         if let healthcheck = config.healthcheck {
             switch Self.healthcheckLine(healthcheck) {

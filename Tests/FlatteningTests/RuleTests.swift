@@ -96,6 +96,15 @@ struct RuleTests {
         #expect(RuntimeConfigComparison.differences(a, a).isEmpty)
     }
 
+    @Test("Podman's dialect: ENV and LABEL in outer quotes, values literal, no escapes")
+    func podmanDialect() {
+        let config = ContainerConfig(env: ["TRICKY=$HOME \"q\" \\ end"], workingDir: "/w $X", labels: ["dollar": "$Y"])
+        let lines = ImportChanges(config: config, dialect: .podman).lines()
+        #expect(lines.contains("ENV \"TRICKY\"=\"$HOME \"q\" \\ end\""))
+        #expect(lines.contains("LABEL \"dollar\"=\"$Y\""))
+        #expect(lines.contains("WORKDIR /w $X"))
+    }
+
     @Test("a stop signal by name, short name or number is the same signal; different signals differ")
     func stopSignalSpellings() {
         let named = ContainerConfig(stopSignal: "SIGUSR1")
