@@ -3,7 +3,7 @@ import PackageDescription
 
 /// Flatten fleet: flatten Docker images across a fleet of hosts.
 ///
-/// Module boundaries follow `DESIGN.md`: `ImageArchive` knows nothing of HTTP,
+/// Module boundaries are described in `docs/ARCHITECTURE.md`: `ImageArchive` knows nothing of HTTP,
 /// `DockerEngine` knows nothing of tar, and the coordinator knows nothing of Docker.
 let package = Package(
     name: "flatten-fleet",
