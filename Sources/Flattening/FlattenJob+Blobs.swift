@@ -17,6 +17,11 @@ extension FlattenJob {
     /// parsed), else the store's default.
     func compression(for store: ImageStore) throws -> LayerCompression {
         guard let setting = options.compression else { return Self.defaultCompression(for: store) }
+        if setting.algorithm == .zstd, store.kind == .containersStorage {
+            // Podman 4 loads it, but can then neither save nor push the image: its docker
+            // archive and Docker manifest have no zstd.
+            throw FlattenError(.invalidRequest("Podman cannot save or push an image whose layer is zstd-compressed; use --compression gzip or none on this engine"))
+        }
         let algorithm: LayerCompression.Algorithm = switch setting.algorithm {
         case .none: .none
         case .gzip: .gzip

@@ -73,11 +73,15 @@ struct FleetTests {
 
             let agents = try await fleet.flatctl(["agents"])
             #expect(agents.status == 0, "\(agents)")
-            for key in ["a", "b"] {
+            for (key, client) in [("a", engineA), ("b", engineB)] {
                 let line = agents.stdout.split(separator: "\n").first { $0.hasPrefix(fleet.agentNames[key]! + " ") }
                 #expect(line?.contains("online") == true, "\(agents)")
                 #expect(line?.contains("zone=\(key)") == true, "\(agents)")
-                #expect(line?.contains("1.41") == true, "\(agents)")
+                // Each agent reports its own engine: product, version, API spoken, store.
+                let engine = try await client.describe()
+                for column in ["\(engine.product) \(engine.version)", engine.apiVersion.description, engine.imageStore.kind.rawValue, engine.platform] {
+                    #expect(line?.contains(column) == true, "\(column) missing: \(agents)")
+                }
             }
 
             let (submitted, _) = try await fleet.flatctlJSON(SubmissionResponse.self, ["submit", image, "--all"])

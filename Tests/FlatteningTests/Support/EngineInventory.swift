@@ -6,10 +6,8 @@ import TestSupport
 /// What is on the engine, to prove a flatten left nothing behind.
 enum EngineInventory {
     /// The names of every container (running or not) whose name contains `fragment`.
-    static func containers(named fragment: String) async throws -> [String] {
-        try await TestEnvironment.withEngine { engine in
-            try await engine.listContainers(all: true).flatMap(\.names).filter { $0.contains(fragment) }
-        }
+    static func containers(named fragment: String, on engine: DockerClient) async throws -> [String] {
+        try await engine.listContainers(all: true).flatMap(\.names).filter { $0.contains(fragment) }
     }
 
     /// Temporary images a flatten labelled with its job ID and left behind.

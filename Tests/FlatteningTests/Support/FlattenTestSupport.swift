@@ -37,7 +37,7 @@ extension TestImages {
 
     /// Expects that job `id` left no container, temporary image or work file behind.
     func expectNoLeftovers(of id: String, sourceLocation: SourceLocation = #_sourceLocation) async throws {
-        let containers = try await EngineInventory.containers(named: "flatten-\(id)")
+        let containers = try await EngineInventory.containers(named: "flatten-\(id)", on: engine)
         #expect(containers.isEmpty, "containers left behind: \(containers)", sourceLocation: sourceLocation)
         let temporary = try await EngineInventory.temporaryImages(of: id, on: engine)
         #expect(temporary.isEmpty, "temporary images left behind: \(temporary)", sourceLocation: sourceLocation)
