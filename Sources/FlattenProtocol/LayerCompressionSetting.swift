@@ -67,3 +67,26 @@ public struct LayerCompressionError: Error, Sendable, Hashable, CustomStringConv
         self.description = description
     }
 }
+
+extension LayerCompressionSetting {
+    /// The setting `--compression` and `--compression-level` ask for, as both command lines
+    /// read them; nil when neither is given. A level alone is refused rather than applied to
+    /// whichever algorithm the agent's store defaults to, which the operator may not know.
+    /// Messages name the flag at fault.
+    public static func fromCommandLine(compression: String?, level: Int?) throws(LayerCompressionError) -> LayerCompressionSetting? {
+        guard let compression else {
+            if let level {
+                throw LayerCompressionError("--compression-level \(level) needs --compression: pass --compression gzip or --compression zstd with it")
+            }
+            return nil
+        }
+        do {
+            return try LayerCompressionSetting(parsing: compression, level: level)
+        } catch {
+            // The message names a flag already when it is about --compression none.
+            guard !error.description.contains("--") else { throw error }
+            let flag = Algorithm(rawValue: compression.lowercased()) == nil ? "--compression" : "--compression-level"
+            throw LayerCompressionError("\(error.description) (\(flag))")
+        }
+    }
+}

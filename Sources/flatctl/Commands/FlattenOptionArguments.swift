@@ -53,23 +53,12 @@ struct FlattenOptionArguments: ParsableArguments {
         _ = try parsedPlatform()
     }
 
-    /// `--compression` with its `--compression-level`. A level alone is refused rather than
-    /// applied to whichever algorithm the agent's store defaults to, which the operator may not
-    /// know.
+    /// `--compression` with its `--compression-level`.
     func parsedCompression() throws -> LayerCompressionSetting? {
-        guard let compression else {
-            if let compressionLevel {
-                throw ValidationError("--compression-level \(compressionLevel) needs --compression: pass --compression gzip or --compression zstd with it")
-            }
-            return nil
-        }
         do {
-            return try LayerCompressionSetting(parsing: compression, level: compressionLevel)
+            return try LayerCompressionSetting.fromCommandLine(compression: compression, level: compressionLevel)
         } catch {
-            // The message names a flag already when it is about --compression none.
-            guard !error.description.contains("--") else { throw ValidationError(error.description) }
-            let flag = LayerCompressionSetting.Algorithm(rawValue: compression.lowercased()) == nil ? "--compression" : "--compression-level"
-            throw ValidationError("\(error.description) (\(flag))")
+            throw ValidationError(error.description)
         }
     }
 
