@@ -39,10 +39,11 @@ extension FlattenJob {
     /// the work directory (its digest names it, so it must be complete before the manifest is
     /// written); kept lower layers go in as the very blobs `save` gave, so the store shares
     /// them with the base image. The archive is an OCI layout whose manifest is ours, so the
-    /// new image's ID is known before the engine answers.
+    /// new image's ID is known before the engine answers, and is returned once the engine
+    /// has it.
     func loadBlobs(
         _ flattened: FlattenedImage, saved: SavedImageArchive, existing: Set<String>, context: Context
-    ) async throws -> (imageID: String, layer: LayerBlob) {
+    ) async throws -> String {
         let recorder = context.recorder
         let resources = context.resources
         let store = context.subject.engine.imageStore
@@ -72,7 +73,7 @@ extension FlattenJob {
         } catch let error as DockerEngineError where error.isNotFound {
             throw FlattenError(.engineMismatch("after the load the engine has no image \(newImageID); it said: \(loaded.output.joined(separator: " / "))"))
         }
-        return (newImageID, layer)
+        return newImageID
     }
 
     /// Streams what `write` produces into the engine call `consume` makes with a body of

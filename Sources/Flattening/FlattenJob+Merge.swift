@@ -47,7 +47,7 @@ extension FlattenJob {
         let newImageID: String
         if subject.engine.imageStore.keepsBlobs {
             newImageID = try await recorder.run(.loading, total: flattened.plan.layerSize) {
-                try await loadBlobs(flattened, saved: archive, existing: existing, context: context).imageID
+                try await loadBlobs(flattened, saved: archive, existing: existing, context: context)
             }
         } else {
             let delivery: LayerDelivery = switch layerDelivery {
