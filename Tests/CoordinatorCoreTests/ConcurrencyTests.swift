@@ -11,7 +11,9 @@ import Testing
 struct ConcurrencyTests {
     @Test("20 concurrent claimers over 500 jobs never share a job and claim them all")
     func concurrentClaimers() async throws {
-        try await TestFleet.run { fleet in
+        // The agents do not heartbeat here: a lease long enough that 125 submissions on a loaded
+        // machine never see them go offline. What the test proves is that claims never overlap.
+        try await TestFleet.run(configure: { $0.leaseDuration = .seconds(600) }) { fleet in
             var agents: [TestAgent] = []
             for index in 0..<4 {
                 agents.append(try await fleet.api.register("agent-\(index)"))

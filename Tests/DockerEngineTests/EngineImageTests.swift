@@ -37,7 +37,10 @@ struct EngineImageTests {
                 #expect(raw?["GraphDriver"] != nil)
 
                 let history = try await docker.imageHistory(reference)
-                #expect(history.first?.id == imported.imageID)
+                if !engine.isPodman {
+                    // Podman's history names the top entry by a layer of its own, not the image.
+                    #expect(history.first?.id == imported.imageID)
+                }
                 #expect(history.first?.comment == "imported by a test")
                 // Podman's history lists no tags.
                 #expect(history.first?.tags == (engine.isPodman ? [] : [reference]))
