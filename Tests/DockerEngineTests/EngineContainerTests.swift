@@ -74,7 +74,7 @@ struct EngineContainerTests {
     func noCommand(engine: TestEngine) async throws {
         try await engine.withClient { docker in
             let repository = TestEnvironment.uniqueName("nocmd")
-            _ = try await docker.importImage(source: .bytes(try BusyboxImage.rootfsArchive()), repository: repository, tag: "x")
+            _ = try await docker.importImage(source: .bytes(try BusyboxImage.rootfsArchive(marker: repository)), repository: repository, tag: "x")
             await #expect {
                 try await docker.createContainer(image: "\(repository):x")
             } throws: { error in

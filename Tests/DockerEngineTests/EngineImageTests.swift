@@ -10,7 +10,7 @@ struct EngineImageTests {
         try await engine.withClient { docker in
             let repository = TestEnvironment.uniqueName("import")
             let imported = try await docker.importImage(
-                source: .bytes(try BusyboxImage.rootfsArchive()),
+                source: .bytes(try BusyboxImage.rootfsArchive(marker: repository)),
                 repository: repository,
                 tag: "v1",
                 changes: ["CMD [\"sh\"]", "ENV A=b", "WORKDIR /w", "LABEL team=flatten", "EXPOSE 8080/tcp", "VOLUME /data"],

@@ -18,8 +18,11 @@ enum BusyboxImage {
         var description: String { "\(busyboxPath) is missing: install the static busybox (apt-get install busybox-static)" }
     }
 
-    /// The rootfs tar: `/bin/busybox`, `/bin/<applet> -> busybox`, `/tmp`, `/etc`.
-    static func rootfsArchive() throws -> [UInt8] {
+    /// The rootfs tar: `/bin/busybox`, `/bin/<applet> -> busybox`, `/tmp`, and `/etc/test-image`
+    /// holding `marker`. Each image gets its own marker so that no two tests share a layer:
+    /// Podman 4.3's storage races when one test removes a layer another is importing with the same
+    /// digest ("committing the finished image: … layer not known").
+    static func rootfsArchive(marker: String) throws -> [UInt8] {
         guard let busybox = FileManager.default.contents(atPath: busyboxPath) else {
             throw MissingBusybox()
         }
@@ -31,6 +34,7 @@ enum BusyboxImage {
         }
         tar.addDirectory("etc")
         tar.addDirectory("tmp", mode: 0o1777)
+        tar.addFile("etc/test-image", text: marker + "\n")
         return tar.finished()
     }
 
@@ -38,7 +42,7 @@ enum BusyboxImage {
     static func create(on docker: DockerClient, label: String = "busybox", changes: [String] = ["CMD [\"sh\"]"]) async throws -> String {
         let repository = TestEnvironment.uniqueName(label)
         _ = try await docker.importImage(
-            source: .bytes(try rootfsArchive()),
+            source: .bytes(try rootfsArchive(marker: repository)),
             repository: repository,
             tag: "base",
             changes: changes,

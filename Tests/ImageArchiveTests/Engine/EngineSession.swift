@@ -63,8 +63,11 @@ final class EngineSession {
 
     static let applets = ["sh", "ls", "mkdir", "rm", "rmdir", "echo", "ln", "chmod", "chown", "touch", "mv", "cp", "mkfifo", "mknod", "printf", "cat", "true", "seq", "head", "dd", "setfattr"]
 
-    /// A tiny root file system: static busybox, applet links, and a few files later layers delete.
-    static func busyboxRootfs() throws -> [UInt8] {
+    /// A tiny root file system: static busybox, applet links, a few files later layers delete, and
+    /// `etc/test-session` holding `marker`. The marker keeps sessions from sharing a layer digest:
+    /// Podman 4.3's storage races when one session removes a layer another is importing
+    /// ("committing the finished image: … layer not known").
+    static func busyboxRootfs(marker: String) throws -> [UInt8] {
         let busybox = Array(try Data(contentsOf: URL(fileURLWithPath: "/usr/bin/busybox")))
         let time = TarTimestamp(seconds: 1_600_000_000)
         var w = TarWriter()
@@ -78,7 +81,7 @@ final class EngineSession {
         for applet in applets {
             try w.append(TarEntry(name: ByteString("bin/" + applet), kind: .symbolicLink, mode: 0o777, modificationTime: time, linkName: "busybox"))
         }
-        for (name, text) in [("etc/base.conf", "base"), ("usr/share/doc/a", "doc a"), ("usr/share/doc/b", "doc b"), ("opt/keep/x", "x"), ("opt/keep/y", "y")] {
+        for (name, text) in [("etc/base.conf", "base"), ("usr/share/doc/a", "doc a"), ("usr/share/doc/b", "doc b"), ("opt/keep/x", "x"), ("opt/keep/y", "y"), ("etc/test-session", marker)] {
             try w.append(TarEntry(name: ByteString(name), kind: .regular, mode: 0o644, size: Int64(text.utf8.count), modificationTime: time), contents: Array(text.utf8))
         }
         return w.finish()
@@ -87,7 +90,7 @@ final class EngineSession {
     /// Imports the busybox root file system as `<repository>:base`.
     func baseImage() async throws -> String {
         let tag = "\(repository):base"
-        _ = try await client.importImage(source: .bytes(try Self.busyboxRootfs()), repository: repository, tag: "base",
+        _ = try await client.importImage(source: .bytes(try Self.busyboxRootfs(marker: repository)), repository: repository, tag: "base",
                                          changes: [#"CMD ["sh"]"#, "ENV PATH=/bin", "WORKDIR /", #"LABEL flatten.test="yes""#])
         images.append(tag)
         return tag
