@@ -169,7 +169,7 @@ let package = Package(
         // MARK: Tests
         .target(name: "TestSupport", dependencies: ["DockerEngine", "PostgresClient"], path: "Tests/TestSupport"),
         .testTarget(name: "FlattenProtocolTests", dependencies: ["FlattenProtocol"]),
-        .testTarget(name: "ImageArchiveTests", dependencies: ["ImageArchive", "DockerEngine", "TestSupport"]),
+        .testTarget(name: "ImageArchiveTests", dependencies: ["ImageArchive", "CZlib", "DockerEngine", "TestSupport"]),
         .testTarget(name: "DockerEngineTests", dependencies: ["DockerEngine", "TestSupport"]),
         .testTarget(
             name: "FlatteningTests",

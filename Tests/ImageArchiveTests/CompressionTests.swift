@@ -83,7 +83,8 @@ struct LayerCompressorTests {
             offset = end
             step = step * 7 % 300_007 + 1
         }
-        let digest = try compressor.finish { output += $0 }
+        // zstd's workers may hand back nothing until the end: count the pieces of both.
+        let digest = try compressor.finish { output += $0; pieces += 1; #expect($0.count <= 4096) }
         #expect(compressor.digest == digest)
         #expect(digest == ImageConfig.digest(of: output))
         #expect(compressor.compressedSize == Int64(output.count))

@@ -1,4 +1,3 @@
-import CZlib
 import CZstd
 import Crypto
 
@@ -6,10 +5,12 @@ import Crypto
 /// counting them and hashing them, so the blob's digest and size are known when the stream ends
 /// without reading the blob again.
 ///
-/// gzip is zlib's deflate with a gzip wrapper (`deflateInit2`, window bits 15 + 16); zstd is
-/// one frame from `ZSTD_compressStream2` with a content checksum; ``LayerCompression/none``
-/// passes the bytes through (still counted and hashed). Memory: the codec's state and one
-/// output buffer of `outputChunkSize` bytes, whatever the layer's size.
+/// Compression uses every core and its bytes never depend on how many there are, so a layer
+/// always gets the same digest: gzip is one member written block-wise in parallel
+/// (``GzipBlockEncoder``); zstd is one frame from `ZSTD_compressStream2` with a content
+/// checksum and libzstd's worker threads (whose output is the same for any number of workers
+/// from one up). ``LayerCompression/none`` passes the bytes through (still counted and hashed).
+/// Memory: a few MiB of codec state and buffers, whatever the layer's size.
 ///
 /// Not thread-safe: one task feeds it, then calls ``finish(emit:)`` once.
 public final class LayerCompressor {
@@ -23,7 +24,7 @@ public final class LayerCompressor {
 
     private enum Codec {
         case none
-        case gzip(UnsafeMutablePointer<z_stream>)
+        case gzip(GzipBlockEncoder)
         case zstd(OpaquePointer)
     }
 
@@ -34,22 +35,19 @@ public final class LayerCompressor {
     /// A compressor for `compression`. `expectedSize`, when given, is the exact uncompressed
     /// size: zstd records it in the frame header (so readers can size their buffers) and fails
     /// if the input turns out different.
-    public init(_ compression: LayerCompression, expectedSize: Int64? = nil, outputChunkSize: Int = 1 << 20) throws {
+    public convenience init(_ compression: LayerCompression, expectedSize: Int64? = nil, outputChunkSize: Int = 1 << 20) throws {
+        try self.init(compression, expectedSize: expectedSize, outputChunkSize: outputChunkSize, workers: ParallelWork.coreCount)
+    }
+
+    /// `workers` sets the threads used (tests show the bytes do not depend on it).
+    init(_ compression: LayerCompression, expectedSize: Int64?, outputChunkSize: Int, workers: Int) throws {
         precondition(outputChunkSize > 0, "an output buffer of at least one byte")
         self.compression = compression
         switch compression.algorithm {
         case .none:
             codec = .none
         case .gzip:
-            let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
-            stream.initialize(to: z_stream())
-            let level = Int32(compression.level ?? LayerCompression.defaultGzipLevel)
-            let result = deflateInit2_(stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
-            guard result == Z_OK else {
-                stream.deallocate()
-                throw ImageArchiveError(.compressionFailed, detail: "zlib could not start a gzip stream at level \(level) (error \(result))")
-            }
-            codec = .gzip(stream)
+            codec = .gzip(GzipBlockEncoder(level: compression.level ?? LayerCompression.defaultGzipLevel, batchBlocks: min(32, 2 * workers)))
         case .zstd:
             guard let context = ZSTD_createCCtx() else {
                 throw ImageArchiveError(.compressionFailed, detail: "libzstd could not allocate a compression context")
@@ -58,6 +56,10 @@ public final class LayerCompressor {
             var results = [
                 ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, level),
                 ZSTD_CCtx_setParameter(context, ZSTD_c_checksumFlag, 1),
+                // At least one worker even on one core: libzstd's output differs between none
+                // and some workers, never between one and many. 2 MiB jobs keep memory small.
+                ZSTD_CCtx_setParameter(context, ZSTD_c_nbWorkers, Int32(max(1, workers))),
+                ZSTD_CCtx_setParameter(context, ZSTD_c_jobSize, Int32(2 << 20)),
             ]
             if let expectedSize { results.append(ZSTD_CCtx_setPledgedSrcSize(context, UInt64(expectedSize))) }
             if let failed = results.first(where: { ZSTD_isError($0) != 0 }) {
@@ -72,9 +74,8 @@ public final class LayerCompressor {
     deinit {
         switch codec {
         case .none: break
-        case .gzip(let stream):
-            deflateEnd(stream)
-            stream.deallocate()
+        case .gzip:
+            break
         case .zstd(let context):
             ZSTD_freeCCtx(context)
         }
@@ -90,16 +91,8 @@ public final class LayerCompressor {
         switch codec {
         case .none:
             try emitted(chunk, to: emit)
-        case .gzip(let stream):
-            // avail_in is 32 bits: feed very large chunks in slices.
-            var offset = 0
-            while offset < chunk.count {
-                let count = min(chunk.count - offset, 1 << 30)
-                stream.pointee.next_in = UnsafeMutablePointer(mutating: chunk.baseAddress!.advanced(by: offset).assumingMemoryBound(to: Bytef.self))
-                stream.pointee.avail_in = UInt32(count)
-                try deflateAll(stream, flush: Z_NO_FLUSH, emit: emit)
-                offset += count
-            }
+        case .gzip(let encoder):
+            try encoder.compress(chunk) { try emittedInPieces($0, to: emit) }
         case .zstd(let context):
             var source = ZSTD_inBuffer(src: chunk.baseAddress!, size: chunk.count, pos: 0)
             while source.pos < source.size {
@@ -123,10 +116,8 @@ public final class LayerCompressor {
         switch codec {
         case .none:
             break
-        case .gzip(let stream):
-            stream.pointee.next_in = nil
-            stream.pointee.avail_in = 0
-            try deflateAll(stream, flush: Z_FINISH, emit: emit)
+        case .gzip(let encoder):
+            try encoder.finish { try emittedInPieces($0, to: emit) }
         case .zstd(let context):
             var empty = ZSTD_inBuffer(src: nil, size: 0, pos: 0)
             while try compressStream(context, &empty, directive: ZSTD_e_end, emit: emit) != 0 {}
@@ -158,23 +149,14 @@ public final class LayerCompressor {
         try emit(piece)
     }
 
-    /// Runs deflate until it has taken all input (`Z_NO_FLUSH`) or ended the stream (`Z_FINISH`).
-    private func deflateAll(_ stream: UnsafeMutablePointer<z_stream>, flush: Int32, emit: (UnsafeRawBufferPointer) throws -> Void) throws {
-        while true {
-            stream.pointee.next_out = output.baseAddress!.assumingMemoryBound(to: Bytef.self)
-            stream.pointee.avail_out = UInt32(output.count)
-            let result = deflate(stream, flush)
-            guard result == Z_OK || result == Z_STREAM_END || result == Z_BUF_ERROR else {
-                let message = stream.pointee.msg.map { String(cString: $0) } ?? "error \(result)"
-                throw ImageArchiveError(.compressionFailed, detail: "gzip compression failed: \(message)")
-            }
-            let produced = output.count - Int(stream.pointee.avail_out)
-            try emitted(UnsafeRawBufferPointer(rebasing: output[..<produced]), to: emit)
-            if flush == Z_FINISH {
-                if result == Z_STREAM_END { return }
-            } else if stream.pointee.avail_in == 0 && stream.pointee.avail_out > 0 {
-                return
-            }
+    /// Emits a batch of compressed blocks in pieces no larger than the output buffer, as the
+    /// streaming codecs do.
+    private func emittedInPieces(_ bytes: UnsafeRawBufferPointer, to emit: (UnsafeRawBufferPointer) throws -> Void) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let end = min(bytes.count, offset + output.count)
+            try emitted(UnsafeRawBufferPointer(rebasing: bytes[offset..<end]), to: emit)
+            offset = end
         }
     }
 

@@ -137,29 +137,30 @@ public final class SavedImageArchive: Sendable {
 
     /// The uncompressed layer tars of `image`, lowest first, labelled and with their diff IDs
     /// from the config. Gzip- and zstd-compressed layers (OCI layout; recognized by their magic
-    /// numbers) are inflated once into unlinked temporary files in `temporaryDirectory`; the
+    /// numbers) are inflated once into unlinked temporary files in `temporaryDirectory`, several
+    /// at a time (``ParallelWork``: inflating is CPU-bound and the layers are independent); the
     /// returned sources keep them alive.
     /// `compressedBytesRead` reports the compressed bytes read doing so.
     public func layerSources(of image: Image, temporaryDirectory: String) throws -> (layers: [LayerSource], compressedBytesRead: Int64) {
         let diffIDs = try layerDiffIDs(of: image)
-        var sources: [LayerSource] = []
-        var compressedRead: Int64 = 0
-        for (i, name) in image.layers.enumerated() {
-            var region = try region(ofMember: name)
-            let label = "layer \(i) (\(name))"
+        let regions = try image.layers.map { try region(ofMember: $0) }
+        let inflated: [(region: FileRegion, compressedRead: Int64)] = try ParallelWork.map(regions.count) { i in
+            let region = regions[i]
+            let name = image.layers[i]
             let head = try region.read(count: 4, at: 0)
             if head.starts(with: GzipDecompressor.magic) {
                 let (file, read) = try GzipDecompressor.decompress(region, member: name, temporaryDirectory: temporaryDirectory)
-                region = FileRegion(file: file)
-                compressedRead += read
+                return (FileRegion(file: file), read)
             } else if head.starts(with: ZstdDecompressor.magic) {
                 let (file, read) = try ZstdDecompressor.decompress(region, member: name, temporaryDirectory: temporaryDirectory)
-                region = FileRegion(file: file)
-                compressedRead += read
+                return (FileRegion(file: file), read)
             }
-            sources.append(LayerSource(region: region, label: label, diffID: diffIDs[i]))
+            return (region, 0)
         }
-        return (sources, compressedRead)
+        let sources = inflated.enumerated().map { i, layer in
+            LayerSource(region: layer.region, label: "layer \(i) (\(image.layers[i]))", diffID: diffIDs[i])
+        }
+        return (sources, inflated.reduce(0) { $0 + $1.compressedRead })
     }
 
     /// Each layer of `image` as the blob `save` gave, lowest first: the exact bytes, to put in
