@@ -21,7 +21,8 @@ public struct PlaintextTokenWarning: Sendable, Hashable, CustomStringConvertible
               let host = components.host, !host.isEmpty,
               !Self.isLoopback(host: host)
         else { return nil }
-        self.host = host
+        // Foundation keeps an IPv6 address's brackets on Linux and drops them on Darwin.
+        self.host = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
     }
 
     /// The warning, without a program or level prefix.

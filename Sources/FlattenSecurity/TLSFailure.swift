@@ -8,7 +8,8 @@ public enum TLSFailure {
     public static func describe(_ error: any Error) -> String? {
         let text = String(describing: error)
         if text.contains("CERTIFICATE_VERIFY_FAILED") || text.contains("certificate verify failed") {
-            return "the coordinator's TLS certificate is not trusted (\(text)); pass --ca-file (or set FLATTEN_CA_FILE) with the CA that signed it"
+            // BoringSSL's error stack adds nothing a person can use here.
+            return "the coordinator's TLS certificate is not trusted (certificate verify failed); pass --ca-file (or set FLATTEN_CA_FILE) with the CA that signed it"
         }
         if (error as? NIOSSLExtraError) == .failedToValidateHostname {
             return "the coordinator's TLS certificate does not name the host in the URL (\(text)); use the host name the certificate was issued for"
