@@ -133,6 +133,10 @@ struct TLSProcessTests {
                 let kept = try await Self.agents(https, ["--ca-file", second.certificatePath])
                 #expect(kept.status == 0, "\(kept)")
                 #expect(coordinator.process.isRunning)
+
+                // The reload service does not hold up a graceful stop.
+                coordinator.terminate()
+                #expect(try await coordinator.waitForExit(timeout: .seconds(20)) == 0, "\(coordinator.log.suffix(2000))")
             } catch {
                 Issue.record("coordinator log:\n\(coordinator.log.suffix(3000))")
                 await coordinator.stop()
