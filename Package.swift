@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.24.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
@@ -27,6 +28,11 @@ let package = Package(
     targets: [
         // MARK: Shared protocol
         .target(name: "FlattenProtocol"),
+        // Token files, CA files and the clear-text token warning, shared by the three executables.
+        .target(
+            name: "FlattenSecurity",
+            dependencies: [.product(name: "NIOSSL", package: "swift-nio-ssl")]
+        ),
 
         // MARK: Images
         .systemLibrary(
@@ -88,8 +94,13 @@ let package = Package(
             name: "CoordinatorCore",
             dependencies: [
                 "FlattenProtocol",
+                "FlattenSecurity",
                 "PostgresClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -103,9 +114,11 @@ let package = Package(
             name: "AgentCore",
             dependencies: [
                 "FlattenProtocol",
+                "FlattenSecurity",
                 "Flattening",
                 "DockerEngine",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -120,6 +133,7 @@ let package = Package(
             name: "flatten-coordinator",
             dependencies: [
                 "CoordinatorCore",
+                "FlattenSecurity",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -130,6 +144,7 @@ let package = Package(
             name: "flatten-agent",
             dependencies: [
                 "AgentCore",
+                "FlattenSecurity",
                 "Flattening",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -138,7 +153,10 @@ let package = Package(
             name: "flatctl",
             dependencies: [
                 "FlattenProtocol",
+                "FlattenSecurity",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -169,6 +187,7 @@ let package = Package(
         // MARK: Tests
         .target(name: "TestSupport", dependencies: ["DockerEngine", "PostgresClient"], path: "Tests/TestSupport"),
         .testTarget(name: "FlattenProtocolTests", dependencies: ["FlattenProtocol"]),
+        .testTarget(name: "FlattenSecurityTests", dependencies: ["FlattenSecurity", "TestSupport"]),
         .testTarget(name: "ImageArchiveTests", dependencies: ["ImageArchive", "CZlib", "DockerEngine", "TestSupport"]),
         .testTarget(name: "DockerEngineTests", dependencies: ["DockerEngine", "TestSupport"]),
         .testTarget(
@@ -190,7 +209,10 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
-        .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore", "FlattenProtocol"]),
+        .testTarget(
+            name: "AgentCoreTests",
+            dependencies: ["AgentCore", "FlattenProtocol", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(
             name: "FleetTests",
             dependencies: [

@@ -25,7 +25,7 @@ extension Agent {
         guard let enrollmentToken = configuration.enrollmentToken else {
             guard let stored else {
                 throw AgentRegistrationError(
-                    "this agent has not registered yet (no \(state.identityPath)): pass --enroll-token or set FLATTEN_ENROLL_TOKEN to the coordinator's enrollment token for the first start")
+                    "this agent has not registered yet (no \(state.identityPath)): pass --enroll-token-file (or --enroll-token), or set FLATTEN_ENROLL_TOKEN_FILE (or FLATTEN_ENROLL_TOKEN), with the coordinator's enrollment token for the first start")
             }
             if stored.name != configuration.name {
                 logger.warning("--name differs from the registered name; keeping the registered one (re-register with --enroll-token to change it)",
@@ -124,7 +124,7 @@ public struct AgentRegistrationError: Error, Sendable, CustomStringConvertible {
         let message = error.code.map { _ in error.description } ?? error.description
         switch error.httpStatus {
         case 401:
-            return AgentRegistrationError("the coordinator at \(coordinator) rejected the enrollment token (401); check --enroll-token or FLATTEN_ENROLL_TOKEN")
+            return AgentRegistrationError("the coordinator at \(coordinator) rejected the enrollment token (401); check --enroll-token-file, --enroll-token, FLATTEN_ENROLL_TOKEN_FILE or FLATTEN_ENROLL_TOKEN")
         case 403:
             return AgentRegistrationError("the coordinator at \(coordinator) refused the registration (403): \(message)")
         case 409:

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import DockerEngine
 import FlattenProtocol
+import FlattenSecurity
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -26,14 +27,18 @@ public final class Agent: Service {
     public init(configuration: AgentConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
-        self.httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: Self.httpClientConfiguration)
+        self.httpClient = HTTPClient(
+            eventLoopGroupProvider: .singleton,
+            configuration: Self.httpClientConfiguration(trusting: configuration.certificateAuthority))
     }
 
     /// The coordinator client's HTTP configuration: a refused connection fails at once (the
     /// agent's own backoff decides when to try again, and a hard stop is not held up by the
-    /// HTTP client retrying until the request's deadline), connects time out after 5 s.
-    static var httpClientConfiguration: HTTPClient.Configuration {
+    /// HTTP client retrying until the request's deadline), connects time out after 5 s, and
+    /// an `https` coordinator's certificate must chain to `authority` when one is given.
+    static func httpClientConfiguration(trusting authority: CertificateAuthorityFile?) -> HTTPClient.Configuration {
         var configuration = HTTPClient.Configuration(
+            tlsConfiguration: authority?.clientTLSConfiguration,
             redirectConfiguration: .disallow,
             timeout: .init(connect: .seconds(5)))
         configuration.connectionPool.retryConnectionEstablishment = false
@@ -52,7 +57,10 @@ public final class Agent: Service {
 
     private func runAgent() async throws {
         try configuration.validate()
-        let state = try StateDirectory(path: configuration.stateDirectory)
+        if let warning = PlaintextTokenWarning(url: configuration.coordinatorURL) {
+            logger.warning("\(warning.message)")
+        }
+        let state = try StateDirectory(path: configuration.stateDirectory, logger: logger)
         let workDirectory = try prepareWorkDirectory(state)
         guard let engine = try await connectEngine() else {
             logger.info("stopped before the engine was reachable")

@@ -1,12 +1,15 @@
 import DockerEngine
+import FlattenSecurity
 import Foundation
 import UnixSignals
 
 /// Everything `flatten-agent run` is told: where the coordinator is, who this agent is, which
 /// engine it flattens on, and its timings.
 public struct AgentConfiguration: Sendable {
-    /// The coordinator's base URL, e.g. `http://coordinator.internal:8080`.
+    /// The coordinator's base URL, e.g. `https://coordinator.internal`.
     public var coordinatorURL: String
+    /// The CAs trusted for an `https` coordinator (`--ca-file`); nil trusts the system's.
+    public var certificateAuthority: CertificateAuthorityFile?
     /// The coordinator's enrollment token: needed for the first registration, and to update
     /// the agent's details (labels, engine version, capacity) on later starts.
     public var enrollmentToken: String?
@@ -47,9 +50,11 @@ public struct AgentConfiguration: Sendable {
         claimWait: Duration = .seconds(25),
         backoff: FullJitterBackoff = .coordinatorDefault,
         requestTimeout: Duration = .seconds(15),
-        hardStopSignals: [UnixSignal] = [.sigterm, .sigint]
+        hardStopSignals: [UnixSignal] = [.sigterm, .sigint],
+        certificateAuthority: CertificateAuthorityFile? = nil
     ) {
         self.coordinatorURL = coordinatorURL
+        self.certificateAuthority = certificateAuthority
         self.enrollmentToken = enrollmentToken
         self.name = name
         self.labels = labels

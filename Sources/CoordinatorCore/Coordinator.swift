@@ -1,6 +1,8 @@
 import FlattenProtocol
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import NIOCore
 import PostgresClient
@@ -30,6 +32,10 @@ public final class Coordinator: Sendable {
     public let instance: UUID
     let authenticator: Authenticator
     let logger: Logger
+    /// The HTTPS identity and its reloading; nil serves plain HTTP.
+    public let tls: TLSIdentityReloader?
+    /// HTTP/1.1, over TLS when ``tls`` is set.
+    let server: HTTPServerBuilder
 
     public init(
         configuration: CoordinatorConfiguration,
@@ -37,6 +43,15 @@ public final class Coordinator: Sendable {
     ) throws {
         self.configuration = configuration
         self.logger = logger
+        // The certificate first: a bad file stops the start before anything else is opened.
+        if let files = configuration.tlsIdentity {
+            let tls = try TLSIdentityReloader(files: files, logger: logger)
+            self.tls = tls
+            self.server = try .tls(.http1(), tlsConfiguration: tls.serverTLSConfiguration)
+        } else {
+            self.tls = nil
+            self.server = .http1()
+        }
         self.client = try PostgresClient(
             configuration: PostgresConfiguration(
                 connectionString: configuration.databaseURL,
@@ -69,7 +84,8 @@ public final class Coordinator: Sendable {
         return router
     }
 
-    /// The background services: queue watcher, lease reaper and (with a retention) pruner.
+    /// The background services: queue watcher, lease reaper, (with a retention) pruner and
+    /// (with TLS) the certificate reload on SIGHUP.
     public func makeBackgroundServices() -> [any Service] {
         var services: [any Service] = [
             QueueWatcher(client: client, jobs: jobs, waiters: waiters, instance: instance,
@@ -83,6 +99,9 @@ public final class Coordinator: Sendable {
                 jobs: jobs, retention: retention, interval: configuration.pruneInterval,
                 batchSize: configuration.pruneBatchSize, logger: logger))
         }
+        if let tls {
+            services.append(TLSReloadOnHangup(reloader: tls))
+        }
         return services
     }
 
@@ -93,6 +112,7 @@ public final class Coordinator: Sendable {
     ) -> some ApplicationProtocol {
         Application(
             router: makeRouter(),
+            server: server,
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port),
                 serverName: nil),

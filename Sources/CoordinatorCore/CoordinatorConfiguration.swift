@@ -37,6 +37,8 @@ public struct CoordinatorConfiguration: Sendable {
     /// How many claim statements, and how many completion statements, run at once; each holds
     /// a database connection while it runs.
     public var leaseStatementsInFlight: Int
+    /// The certificate and key to serve HTTPS with (reloaded on SIGHUP); nil serves plain HTTP.
+    public var tlsIdentity: TLSIdentityFiles?
 
     public init(
         host: String = "127.0.0.1",
@@ -55,7 +57,8 @@ public struct CoordinatorConfiguration: Sendable {
         pruneBatchSize: Int = 1000,
         databaseConnections: Int = 16,
         leaseBatchSize: Int = 64,
-        leaseStatementsInFlight: Int = 1
+        leaseStatementsInFlight: Int = 1,
+        tlsIdentity: TLSIdentityFiles? = nil
     ) {
         self.host = host
         self.port = port
@@ -74,5 +77,6 @@ public struct CoordinatorConfiguration: Sendable {
         self.databaseConnections = databaseConnections
         self.leaseBatchSize = leaseBatchSize
         self.leaseStatementsInFlight = leaseStatementsInFlight
+        self.tlsIdentity = tlsIdentity
     }
 }

@@ -1,6 +1,8 @@
 import AsyncHTTPClient
 import FlattenProtocol
+import FlattenSecurity
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 
@@ -11,12 +13,16 @@ import NIOHTTP1
 struct CoordinatorAPI: Sendable {
     let baseURL: String
     let token: String
+    let httpClient: HTTPClient
 
-    init(baseURL: String, token: String) {
+    /// - Parameter certificateAuthority: the CAs trusted for an `https` coordinator; nil trusts
+    ///   the system's.
+    init(baseURL: String, token: String, certificateAuthority: CertificateAuthorityFile? = nil) {
         var trimmed = baseURL
         while trimmed.hasSuffix("/") { trimmed.removeLast() }
         self.baseURL = trimmed
         self.token = token
+        self.httpClient = Self.httpClient(trusting: certificateAuthority)
     }
 
     /// The filters of `GET /v1/jobs`.
@@ -71,14 +77,25 @@ struct CoordinatorAPI: Sendable {
 
     // MARK: Transport
 
+    /// The clients made so far, by CA file; they live as long as the process, like
+    /// `HTTPClient.shared`.
+    private static let httpClients = NIOLockedValueBox<[String: HTTPClient]>([:])
+
     /// A refused connection fails at once instead of being retried until the deadline, so an
-    /// operator pointing at the wrong port hears about it immediately. Lives as long as the
-    /// process, like `HTTPClient.shared`.
-    private static let httpClient: HTTPClient = {
-        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5)))
-        configuration.connectionPool.retryConnectionEstablishment = false
-        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-    }()
+    /// operator pointing at the wrong port hears about it immediately.
+    private static func httpClient(trusting authority: CertificateAuthorityFile?) -> HTTPClient {
+        httpClients.withLockedValue { clients in
+            let key = authority?.path ?? ""
+            if let client = clients[key] { return client }
+            var configuration = HTTPClient.Configuration(
+                tlsConfiguration: authority?.clientTLSConfiguration,
+                redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5)))
+            configuration.connectionPool.retryConnectionEstablishment = false
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+            clients[key] = client
+            return client
+        }
+    }
 
     private func call<Body: Encodable, Answer: Decodable>(
         _ method: HTTPMethod, _ path: String, body: Body?, what: String
@@ -95,10 +112,13 @@ struct CoordinatorAPI: Sendable {
         let status: Int
         let data: Data
         do {
-            let response = try await Self.httpClient.execute(request, timeout: .seconds(30))
+            let response = try await httpClient.execute(request, timeout: .seconds(30))
             status = Int(response.status.code)
             data = Data(try await response.body.collect(upTo: 64 << 20).readableBytesView)
         } catch {
+            if let tls = TLSFailure.describe(error) {
+                throw FlatctlError.connection("cannot talk to the coordinator at \(baseURL): \(tls)")
+            }
             throw FlatctlError.connection("cannot reach the coordinator at \(baseURL) (\(Self.describe(error))); check --coordinator or FLATTEN_COORDINATOR and that the coordinator runs")
         }
         guard (200..<300).contains(status) else {
@@ -116,7 +136,7 @@ struct CoordinatorAPI: Sendable {
         let message = errorBody?.error.message ?? String(decoding: body.prefix(200), as: UTF8.self)
         switch status {
         case 401:
-            return .connection("the coordinator at \(baseURL) rejected the token (401): set --token or FLATTEN_TOKEN to an operator (admin) token")
+            return .connection("the coordinator at \(baseURL) rejected the token (401): set --token-file, --token, FLATTEN_TOKEN_FILE or FLATTEN_TOKEN to an operator (admin) token")
         case 403:
             return .connection("the token may not do this (403): \(message); use an operator (admin) token")
         case 404:

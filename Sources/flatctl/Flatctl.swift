@@ -9,7 +9,10 @@ struct Flatctl: AsyncParsableCommand {
         abstract: "Submit, watch and cancel image flattens across a fleet of Docker hosts.",
         discussion: """
             Every command talks to the coordinator named by --coordinator (or FLATTEN_COORDINATOR) \
-            with an operator token from --token (or FLATTEN_TOKEN). --json prints the coordinator's \
+            with an operator token from --token-file or --token (or FLATTEN_TOKEN_FILE, \
+            FLATTEN_TOKEN); --ca-file (or FLATTEN_CA_FILE) trusts a private CA for an https:// \
+            coordinator. A token sent over http:// to another host draws a warning on standard \
+            error. --json prints the coordinator's \
             JSON messages instead of tables. Exit status: 0 success, 1 a job failed or the \
             coordinator refused the request, 2 a usage or connection error.
             """,

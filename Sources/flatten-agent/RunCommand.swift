@@ -1,6 +1,7 @@
 import AgentCore
 import ArgumentParser
 import DockerEngine
+import FlattenSecurity
 import Foundation
 import Logging
 
@@ -22,9 +23,19 @@ struct RunCommand: AsyncParsableCommand {
     var coordinator: String?
 
     @Option(name: .customLong("enroll-token"), help: ArgumentHelp(
-        "The coordinator's enrollment token, needed at the first start (default: $FLATTEN_ENROLL_TOKEN). Prefer the environment: flags show in the process list.",
+        "The coordinator's enrollment token, needed at the first start (default: $FLATTEN_ENROLL_TOKEN). Prefer --enroll-token-file: flags show in the process list.",
         valueName: "token"))
     var enrollToken: String?
+
+    @Option(name: .customLong("enroll-token-file"), help: ArgumentHelp(
+        "A file holding the enrollment token on one line (default: $FLATTEN_ENROLL_TOKEN_FILE).",
+        valueName: "file"))
+    var enrollTokenFile: String?
+
+    @Option(name: .customLong("ca-file"), help: ArgumentHelp(
+        "Trust the CA certificates in this PEM file (and only them) for an https:// coordinator (default: $FLATTEN_CA_FILE).",
+        valueName: "file"))
+    var caFile: String?
 
     @Option(help: ArgumentHelp("The agent's unique name (default: the host name).", valueName: "name"))
     var name: String?
@@ -88,6 +99,9 @@ struct RunCommand: AsyncParsableCommand {
         guard concurrency >= 1 else {
             throw ValidationError("--concurrency must be at least 1 (it is \(concurrency))")
         }
+        if enrollToken != nil && enrollTokenFile != nil {
+            throw ValidationError("--enroll-token and --enroll-token-file both give the enrollment token; pass only one")
+        }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("unknown --log-level \(String(reflecting: logLevel)); expected one of: \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -100,6 +114,35 @@ struct RunCommand: AsyncParsableCommand {
 
     func fromEnvironment(_ name: String) -> String? {
         ProcessInfo.processInfo.environment[name].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// `--enroll-token`, `--enroll-token-file`, `FLATTEN_ENROLL_TOKEN`,
+    /// `FLATTEN_ENROLL_TOKEN_FILE`: the first given, or nil.
+    func resolvedEnrollmentToken() throws -> String? {
+        if let enrollToken { return enrollToken }
+        do {
+            if let enrollTokenFile { return try TokenFile.read(enrollTokenFile, option: "--enroll-token-file") }
+            if let token = fromEnvironment("FLATTEN_ENROLL_TOKEN") { return token }
+            if let path = fromEnvironment("FLATTEN_ENROLL_TOKEN_FILE") {
+                return try TokenFile.read(path, option: "FLATTEN_ENROLL_TOKEN_FILE")
+            }
+        } catch {
+            throw ValidationError(error.description)
+        }
+        return nil
+    }
+
+    /// The CA file of `--ca-file`, else `FLATTEN_CA_FILE`, read; nil when neither is given.
+    func resolvedCertificateAuthority() throws -> CertificateAuthorityFile? {
+        do {
+            if let caFile { return try CertificateAuthorityFile(path: caFile, option: "--ca-file") }
+            if let path = fromEnvironment("FLATTEN_CA_FILE") {
+                return try CertificateAuthorityFile(path: path, option: "FLATTEN_CA_FILE")
+            }
+        } catch {
+            throw ValidationError(error.description)
+        }
+        return nil
     }
 
     func run() async throws {
@@ -121,7 +164,7 @@ struct RunCommand: AsyncParsableCommand {
         let retryCap = Duration.milliseconds(Int64(retryCapSeconds * 1000))
         let configuration = AgentConfiguration(
             coordinatorURL: coordinatorURL,
-            enrollmentToken: enrollToken ?? fromEnvironment("FLATTEN_ENROLL_TOKEN"),
+            enrollmentToken: try resolvedEnrollmentToken(),
             name: name ?? AgentConfiguration.defaultName(),
             labels: parsedLabels,
             concurrency: concurrency,
@@ -130,7 +173,8 @@ struct RunCommand: AsyncParsableCommand {
             dockerHost: host,
             heartbeat: HeartbeatSchedule(interval: .milliseconds(Int64(heartbeatSeconds * 1000))),
             claimWait: .milliseconds(Int64(claimWaitSeconds * 1000)),
-            backoff: FullJitterBackoff(base: min(.milliseconds(500), retryCap), cap: retryCap))
+            backoff: FullJitterBackoff(base: min(.milliseconds(500), retryCap), cap: retryCap),
+            certificateAuthority: try resolvedCertificateAuthority())
         do {
             try configuration.validate()
         } catch {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CoordinatorCore
+import FlattenSecurity
 import Foundation
 import Logging
 
@@ -40,13 +41,17 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Migrate the database, then serve the API until SIGTERM or SIGINT.",
         discussion: """
-            Tokens are best given through the environment ($FLATTEN_ADMIN_TOKEN, \
-            $FLATTEN_ENROLL_TOKEN; several separated by commas) so they do not show in the \
-            process list. On start it prints `listening on HOST:PORT` (the bound port when \
-            --listen asks for port 0).
+            Tokens are best given in files (--admin-token-file, --enroll-token-file, or \
+            $FLATTEN_ADMIN_TOKEN_FILE, $FLATTEN_ENROLL_TOKEN_FILE) or the environment \
+            ($FLATTEN_ADMIN_TOKEN, $FLATTEN_ENROLL_TOKEN; several separated by commas) so they do \
+            not show in the process list. With --tls-cert and --tls-key it serves HTTPS, and \
+            SIGHUP re-reads both files for new connections. On start it prints \
+            `listening on HOST:PORT` (the bound port when --listen asks for port 0).
             """)
 
     @OptionGroup var common: CommonOptions
+
+    @OptionGroup(title: "HTTPS and token files") var security: SecurityOptions
 
     @Option(help: "Address to listen on, HOST:PORT (default: $FLATTEN_LISTEN, else 127.0.0.1:8080).")
     var listen: String?
@@ -98,11 +103,16 @@ struct Serve: AsyncParsableCommand {
         } catch {
             throw ValidationError("\(error)")
         }
-        let admins = adminTokens.isEmpty ? Self.tokens(environment["FLATTEN_ADMIN_TOKEN"]) : adminTokens
-        let enrolls = enrollTokens.isEmpty ? Self.tokens(environment["FLATTEN_ENROLL_TOKEN"]) : enrollTokens
+        let admins = try SecurityOptions.tokens(
+            flags: adminTokens, files: security.adminTokenFiles, fileOption: "--admin-token-file",
+            variable: "FLATTEN_ADMIN_TOKEN", environment: environment)
+        let enrolls = try SecurityOptions.tokens(
+            flags: enrollTokens, files: security.enrollTokenFiles, fileOption: "--enroll-token-file",
+            variable: "FLATTEN_ENROLL_TOKEN", environment: environment)
         guard !admins.isEmpty else {
-            throw ValidationError("no admin token: pass --admin-token or set FLATTEN_ADMIN_TOKEN")
+            throw ValidationError("no admin token: pass --admin-token-file (or --admin-token), or set FLATTEN_ADMIN_TOKEN_FILE (or FLATTEN_ADMIN_TOKEN)")
         }
+        let tlsIdentity = try security.tlsIdentity(environment: environment)
         for (name, value) in [("--lease-seconds", leaseSeconds), ("--max-claim-wait", maxClaimWait),
                               ("--reaper-interval", reaperInterval), ("--recheck-interval", recheckInterval),
                               ("--retry-base", retryBase), ("--retry-cap", retryCap)]
@@ -118,7 +128,14 @@ struct Serve: AsyncParsableCommand {
 
         let logger = try common.makeLogger()
         if enrolls.isEmpty {
-            logger.warning("no enrollment token: agents cannot register (set --enroll-token or FLATTEN_ENROLL_TOKEN)")
+            logger.warning("no enrollment token: agents cannot register (set --enroll-token-file, --enroll-token, FLATTEN_ENROLL_TOKEN_FILE or FLATTEN_ENROLL_TOKEN)")
+        }
+        if tlsIdentity == nil && !PlaintextTokenWarning.isLoopback(host: address.host) {
+            logger.warning("serving plain HTTP on a non-loopback address: tokens cross the network in clear text; pass --tls-cert and --tls-key, or listen on 127.0.0.1 behind a TLS proxy", metadata: ["listen": "\(address)"])
+        }
+        if tlsIdentity != nil {
+            // Until the reload service traps it, SIGHUP's default action would end the process.
+            signal(SIGHUP, SIG_IGN)
         }
         let configuration = CoordinatorConfiguration(
             host: address.host, port: address.port,
@@ -133,13 +150,14 @@ struct Serve: AsyncParsableCommand {
             retryBackoff: RetryBackoff(base: .seconds(retryBase), cap: .seconds(retryCap)),
             databaseConnections: databaseConnections,
             leaseBatchSize: leaseBatchSize,
-            leaseStatementsInFlight: leaseStatements)
+            leaseStatementsInFlight: leaseStatements,
+            tlsIdentity: tlsIdentity)
         let coordinator = try Coordinator(configuration: configuration, logger: logger)
         try await coordinator.run { host, port in
             let shown = host.contains(":") ? "[\(host)]" : host
             // Unbuffered, so a supervisor or test reading the pipe sees it at once.
             FileHandle.standardOutput.write(Data("listening on \(shown):\(port)\n".utf8))
-            logger.info("listening", metadata: ["address": "\(shown):\(port)"])
+            logger.info("listening", metadata: ["address": "\(shown):\(port)", "scheme": "\(tlsIdentity == nil ? "http" : "https")"])
         }
         logger.info("stopped")
     }

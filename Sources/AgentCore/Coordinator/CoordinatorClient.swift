@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import FlattenProtocol
+import FlattenSecurity
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -144,6 +145,7 @@ public struct CoordinatorClient: Sendable {
 
     /// A short description of a transport error (AsyncHTTPClient's and NIO's are terse).
     static func describe(_ error: any Error) -> String {
+        if let tls = TLSFailure.describe(error) { return tls }
         if let error = error as? HTTPClientError {
             switch error {
             case .connectTimeout: return "connect timed out"

@@ -1,5 +1,6 @@
 import FlattenProtocol
 import Foundation
+import Logging
 
 #if canImport(Glibc)
 import Glibc
@@ -13,7 +14,8 @@ import Darwin
 /// (`pending/<job id>.json`), a lock that keeps a second agent off the same directory, and
 /// (by default) the flatten work directory (`work/`).
 ///
-/// Files holding secrets are mode 0600 and the directory 0700. Every file is written to a
+/// Files holding secrets are mode 0600 and the directory 0700 (an existing one open to other
+/// users is restricted to 0700, or refused when it belongs to another user). Every file is written to a
 /// temporary name, flushed to disk and renamed, so a crash leaves the old or the new content,
 /// never half of it.
 public final class StateDirectory: Sendable {
@@ -29,13 +31,19 @@ public final class StateDirectory: Sendable {
     /// `<path>/work`, the default work directory for flattens.
     public var defaultWorkPath: String { path + "/work" }
 
-    /// Creates the directory (mode 0700) if needed and takes its lock.
+    /// Creates the directory (mode 0700) if needed, restricts an existing one open to other
+    /// users to 0700 (noted in `logger`), and takes its lock.
     ///
-    /// - Throws: ``StateDirectoryError`` when it cannot be created or another agent holds it.
-    public init(path: String) throws(StateDirectoryError) {
+    /// - Throws: ``StateDirectoryError`` when it cannot be created, belongs to another user
+    ///   while open to others, or another agent holds it.
+    public init(
+        path: String,
+        logger: Logger = Logger(label: "flatten-agent", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) throws(StateDirectoryError) {
         let path = path.hasSuffix("/") && path.count > 1 ? String(path.dropLast()) : path
         self.path = path
         try Self.makeDirectory(path)
+        try Self.restrictPermissions(path, logger: logger)
         try Self.makeDirectory(path + "/pending")
         let lockPath = path + "/lock"
         let descriptor = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)

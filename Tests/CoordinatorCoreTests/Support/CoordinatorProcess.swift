@@ -31,12 +31,24 @@ final class CoordinatorProcess: @unchecked Sendable {
         throw ProcessTestError("flatten-coordinator is not built next to the tests (\(CommandLine.arguments[0])); run `swift build --build-tests` or set FLATTEN_COORDINATOR_BIN")
     }
 
+    /// The token flags a coordinator starts with unless told otherwise.
+    static let tokenArguments = ["--admin-token", TestTokens.admin, "--enroll-token", TestTokens.enrollment]
+
     /// Starts a coordinator on `databaseURL` and waits for its `listening on` line.
-    static func start(databaseURL: String, arguments: [String] = [], timeout: Duration = .seconds(60)) async throws -> CoordinatorProcess {
+    ///
+    /// - Parameters:
+    ///   - tokens: the token options, in place of ``tokenArguments``.
+    ///   - environment: variables added to the test's environment.
+    static func start(
+        databaseURL: String, arguments: [String] = [], tokens: [String] = tokenArguments,
+        environment: [String: String] = [:], timeout: Duration = .seconds(60)
+    ) async throws -> CoordinatorProcess {
         let process = Process()
         process.executableURL = try executableURL()
-        process.arguments = ["serve", "--listen", "127.0.0.1:0", "--database-url", databaseURL,
-                             "--admin-token", TestTokens.admin, "--enroll-token", TestTokens.enrollment] + arguments
+        process.arguments = ["serve", "--listen", "127.0.0.1:0", "--database-url", databaseURL] + tokens + arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         let logURL = FileManager.default.temporaryDirectory.appendingPathComponent("coordinator-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)  // a failure shows in FileHandle below
         process.standardError = try FileHandle(forWritingTo: logURL)
