@@ -1,6 +1,7 @@
 import FlattenProtocol
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import PostgresClient
@@ -60,6 +61,7 @@ public final class Coordinator: Sendable {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: ErrorMiddleware(maxBodySize: configuration.maxBodySize))
+        router.add(middleware: RequestTargetMiddleware())
         JobRoutes(jobs: jobs, auth: authenticator, waiters: waiters, configuration: configuration, instance: instance)
             .register(on: router)
         AgentRoutes(jobs: jobs, leases: leases, agents: agents, auth: authenticator, waiters: waiters, metrics: metrics, configuration: configuration)
@@ -93,6 +95,8 @@ public final class Coordinator: Sendable {
     ) -> some ApplicationProtocol {
         Application(
             router: makeRouter(),
+            // Requests NIO cannot parse get a JSON error body too, not an empty 400.
+            server: .http1(configuration: HTTP1Channel.Configuration(additionalChannelHandlers: [HTTPParseErrorResponder()])),
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port),
                 serverName: nil),
