@@ -8,7 +8,11 @@ extension KeyedDecodingContainer {
     ) throws -> T {
         do {
             return try decode(T.self, forKey: key)
-        } catch DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty {
+        } catch let error as DecodingError {
+            guard case .dataCorrupted(let context) = error, context.codingPath.isEmpty else { throw error }
+            throw notAnInteger(forKey: key, range: range)
+        } catch {
+            // Foundation throws its internal JSONError here and words it "not valid JSON" at the top.
             throw notAnInteger(forKey: key, range: range)
         }
     }
