@@ -14,7 +14,7 @@ struct FlatctlOutputTests {
                 let api = LiveAPI(baseURL: coordinator.baseURL)
                 let longValue = String(repeating: "v", count: 250)
                 let reply = try await api.send(.POST, APIPath.agentsRegister, token: TestTokens.enrollment, json: AgentRegistration(
-                    name: "host-a", labels: ["note": "x\nB      online\u{1B}[2J", "long": longValue],
+                    name: "host-a", labels: ["note": "x\nB      online\u{1B}[2J", "zlong": longValue],
                     engineVersion: "28.5.2", engineAPIVersion: "1.51"))
                 #expect(reply.status == 201, "\(String(decoding: reply.body, as: UTF8.self))")
                 let agent = TestAgent(id: try reply.decode(AgentRegistrationResponse.self).agentId, name: "host-a",
