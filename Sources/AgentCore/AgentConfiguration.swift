@@ -1,4 +1,5 @@
 import DockerEngine
+import FlattenProtocol
 import FlattenSecurity
 import Foundation
 import UnixSignals
@@ -115,6 +116,14 @@ public struct AgentConfiguration: Sendable {
         }
         if let enrollmentToken, enrollmentToken.isEmpty {
             throw AgentConfigurationError("the enrollment token is empty (--enroll-token or FLATTEN_ENROLL_TOKEN)")
+        }
+        // The coordinator refuses a registration over the protocol's limits; say so at start.
+        let registration = AgentRegistration(
+            name: name, labels: labels, engineVersion: "0", engineAPIVersion: "0", capacity: concurrency)
+        do {
+            try registration.validate()
+        } catch {
+            throw AgentConfigurationError("\(error) (--name, --label or --concurrency): the coordinator would refuse it")
         }
     }
 }

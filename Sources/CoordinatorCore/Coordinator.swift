@@ -44,13 +44,15 @@ public final class Coordinator: Sendable {
         self.configuration = configuration
         self.logger = logger
         // The certificate first: a bad file stops the start before anything else is opened.
+        // Requests NIO cannot parse get a JSON error body too, not an empty 400.
+        let http1 = HTTP1Channel.Configuration(additionalChannelHandlers: [HTTPParseErrorResponder()])
         if let files = configuration.tlsIdentity {
             let tls = try TLSIdentityReloader(files: files, logger: logger)
             self.tls = tls
-            self.server = try .tls(.http1(), tlsConfiguration: tls.serverTLSConfiguration)
+            self.server = try .tls(.http1(configuration: http1), tlsConfiguration: tls.serverTLSConfiguration)
         } else {
             self.tls = nil
-            self.server = .http1()
+            self.server = .http1(configuration: http1)
         }
         self.client = try PostgresClient(
             configuration: PostgresConfiguration(
@@ -75,6 +77,7 @@ public final class Coordinator: Sendable {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: ErrorMiddleware(maxBodySize: configuration.maxBodySize))
+        router.add(middleware: RequestTargetMiddleware())
         JobRoutes(jobs: jobs, auth: authenticator, waiters: waiters, configuration: configuration, instance: instance)
             .register(on: router)
         AgentRoutes(jobs: jobs, leases: leases, agents: agents, auth: authenticator, waiters: waiters, metrics: metrics, configuration: configuration)

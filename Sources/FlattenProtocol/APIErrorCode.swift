@@ -44,6 +44,8 @@ public struct APIErrorCode: RawRepresentable, Sendable, Hashable, Codable, Custo
     public static let unsupportedProtocolVersion = APIErrorCode("unsupported_protocol_version")
     /// 413: the body is too large.
     public static let payloadTooLarge = APIErrorCode("payload_too_large")
+    /// 414: the request target (path and query) is longer than the coordinator reads.
+    public static let uriTooLong = APIErrorCode("uri_too_long")
     /// 503: the coordinator cannot serve now (e.g. the database is unreachable); retry later.
     public static let unavailable = APIErrorCode("unavailable")
     /// 500: a bug or an unexpected failure.
@@ -58,6 +60,7 @@ public struct APIErrorCode: RawRepresentable, Sendable, Hashable, Codable, Custo
         case .notFound: 404
         case .staleLease, .invalidState, .conflict: 409
         case .payloadTooLarge: 413
+        case .uriTooLong: 414
         case .noMatchingAgents: 422
         case .internalError: 500
         case .unavailable: 503

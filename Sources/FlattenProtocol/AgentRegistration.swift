@@ -63,8 +63,8 @@ public struct AgentRegistration: Sendable, Hashable, Codable {
         labels = try container.decodeIfPresent([String: String].self, forKey: .labels) ?? [:]
         engineVersion = try container.decode(String.self, forKey: .engineVersion)
         engineAPIVersion = try container.decode(String.self, forKey: .engineAPIVersion)
-        protocolVersion = try container.decode(Int.self, forKey: .protocolVersion)
-        capacity = try container.decode(Int.self, forKey: .capacity)
+        protocolVersion = try container.decodeInteger(Int.self, forKey: .protocolVersion, range: ProtocolLimits.protocolVersionRange)
+        capacity = try container.decodeInteger(Int.self, forKey: .capacity, range: ProtocolLimits.capacityRange)
         guard capacity >= 1 else {
             throw DecodingError.described(
                 forKey: .capacity, in: container, "\((container.codingPath + [CodingKeys.capacity]).renderedPath) must be at least 1 (it is \(capacity))")

@@ -63,7 +63,7 @@ public struct FlattenOptions: Sendable, Hashable, Codable {
         platform = try container.decodeIfPresent(ImagePlatform.self, forKey: .platform)
 
         var modes: [(CodingKeys, PartialFlatten)] = []
-        if let layers = try container.decodeIfPresent(Int.self, forKey: .keepLayers) {
+        if let layers = try container.decodeIntegerIfPresent(Int.self, forKey: .keepLayers, range: ProtocolLimits.keepLayersRange) {
             guard layers >= 1 else {
                 throw DecodingError.described(
                     forKey: .keepLayers, in: container,

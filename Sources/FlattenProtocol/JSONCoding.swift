@@ -6,9 +6,10 @@ extension JSONEncoder {
     /// Dates are written as ISO-8601 in UTC (`2024-05-01T12:00:00Z`, with up to six fractional
     /// digits when the date has a fractional part: microseconds, PostgreSQL's precision).
     /// Keys are sorted so that equal messages encode to equal bytes, and slashes are not escaped.
+    /// UUIDs are written in lower case, wherever they are nested.
     /// A new instance is returned on each access because `JSONEncoder` is a mutable class.
     public static var flattenProtocol: JSONEncoder {
-        let encoder = JSONEncoder()
+        let encoder = FlattenProtocolJSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()

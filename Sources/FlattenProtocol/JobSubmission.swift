@@ -45,8 +45,8 @@ public struct JobSubmission: Sendable, Hashable, Codable {
         image = try container.decode(ImageReference.self, forKey: .image)
         target = try container.decode(JobTarget.self, forKey: .target)
         options = try container.decodeIfPresent(FlattenOptions.self, forKey: .options) ?? FlattenOptions()
-        priority = try container.decodeIfPresent(Int.self, forKey: .priority) ?? 0
-        maxAttempts = try container.decodeIfPresent(Int.self, forKey: .maxAttempts) ?? Self.defaultMaxAttempts
+        priority = try container.decodeIntegerIfPresent(Int.self, forKey: .priority, range: ProtocolLimits.priorityRange) ?? 0
+        maxAttempts = try container.decodeIntegerIfPresent(Int.self, forKey: .maxAttempts, range: ProtocolLimits.maxAttemptsRange) ?? Self.defaultMaxAttempts
         guard maxAttempts >= 1 else {
             throw DecodingError.described(
                 forKey: .maxAttempts, in: container,

@@ -71,8 +71,21 @@ struct CoordinatorAPI: Sendable {
         try await call(.GET, APIPath.batch(id), body: nil as String?, what: "batch \(id.lowercased)")
     }
 
+    /// Every agent, following the list's pages (500 agents a page).
     func agents() async throws -> AgentList {
-        try await call(.GET, APIPath.agents, body: nil as String?, what: "the agent list")
+        var agents: [AgentInfo] = []
+        var cursor: String?
+        repeat {
+            var components = URLComponents()
+            components.queryItems = [URLQueryItem(name: "limit", value: "500")] + (cursor.map { [URLQueryItem(name: "cursor", value: $0)] } ?? [])
+            let page: AgentList = try await call(
+                .GET, APIPath.agents + "?" + (components.percentEncodedQuery ?? ""), body: nil as String?, what: "the agent list")
+            agents += page.agents
+            // A coordinator that hands back the same cursor would otherwise be asked forever.
+            guard page.nextCursor != cursor else { break }
+            cursor = page.nextCursor
+        } while cursor != nil
+        return AgentList(agents: agents)
     }
 
     // MARK: Transport

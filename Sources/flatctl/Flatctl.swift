@@ -32,7 +32,7 @@ struct Flatctl: AsyncParsableCommand {
                 try command.run()
             }
         } catch let failure as FlatctlError {
-            FileHandle.standardError.write(Data("flatctl: error: \(failure.message)\n".utf8))
+            FileHandle.standardError.write(Data("flatctl: error: \(TerminalText.escaped(failure.message))\n".utf8))
             Foundation.exit(failure.exitCode)
         } catch {
             if exitCode(for: error) == .validationFailure {

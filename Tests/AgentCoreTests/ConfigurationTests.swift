@@ -34,6 +34,11 @@ struct ConfigurationTests {
         #expect(problem { $0.concurrency = 0 }?.contains("--concurrency") == true)
         #expect(problem { $0.name = "two words" }?.contains("--name") == true)
         #expect(problem { $0.enrollmentToken = "" }?.contains("FLATTEN_ENROLL_TOKEN") == true)
+        // What the coordinator would refuse at registration is refused at start.
+        #expect(problem { $0.concurrency = 1001 }?.contains("capacity must be an integer from 1 to 1000") == true)
+        #expect(problem { $0.labels = ["k": String(repeating: "v", count: 257)] }?.contains("at most 256 bytes") == true)
+        #expect(problem { $0.labels = ["k\u{1B}": "v"] }?.contains("control characters") == true)
+        #expect(problem { $0.name = String(repeating: "n", count: 254) }?.contains("name must be at most 253 bytes") == true)
     }
 
     @Test("the default name is the short host name")

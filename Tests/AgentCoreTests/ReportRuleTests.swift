@@ -76,7 +76,28 @@ struct ReportRuleTests {
             Issue.record("expected a failure report")
             return
         }
-        #expect(reported.message.count == ReportRule.maximumMessageLength)
+        #expect(reported.message.utf8.count <= ReportRule.maximumMessageLength)
+        #expect(reported.message.utf8.count > ReportRule.maximumMessageLength - 4)
+        #expect(reported.message.hasSuffix("…"))
+    }
+
+    @Test("multi-byte messages are cut by bytes, and NUL is dropped, in failures and skip reasons")
+    func messagesFitTheProtocolLimit() throws {
+        let long = String(repeating: "é€\u{0}", count: 5_000)
+        guard case .fail(let failed) = report(.failed(FlattenFailure(message: long, isRetryable: true))) else {
+            Issue.record("expected a failure report")
+            return
+        }
+        #expect(failed.message.utf8.count <= ProtocolLimits.maxMessageBytes)
+        #expect(!failed.message.unicodeScalars.contains("\u{0}"))
+        #expect(throws: Never.self) { try failed.validate() }
+        guard case .complete(let skipped) = report(.skipped(reason: long)),
+              case .skipped(let reason) = skipped.outcome else {
+            Issue.record("expected a skip report")
+            return
+        }
+        #expect(reason.utf8.count <= ProtocolLimits.maxMessageBytes)
+        #expect(throws: Never.self) { try skipped.validate() }
     }
 
     @Test("reports round-trip through their stored JSON form")

@@ -36,8 +36,8 @@ import Testing
     static let jobJSON = #"""
     {
       "id": "11111111-2222-3333-4444-555555555555",
-      "batchId": "AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE",
-      "agentId": "0F0F0F0F-0000-4000-8000-000000000001",
+      "batchId": "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
+      "agentId": "0f0f0f0f-0000-4000-8000-000000000001",
       "agentName": "host-a",
       "image": "docker.io/library/app:1.2",
       "state": "succeeded",
@@ -57,7 +57,7 @@ import Testing
 
     static let batchJSON = #"""
     {
-      "id": "AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE",
+      "id": "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
       "image": "docker.io/library/app:1.2",
       "createdAt": "2024-05-01T12:00:00Z",
       "jobCount": 3,
@@ -82,8 +82,8 @@ import Testing
         let json = #"""
         {
           "id": "11111111-2222-3333-4444-555555555555",
-          "batchId": "AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE",
-          "agentId": "0F0F0F0F-0000-4000-8000-000000000001",
+          "batchId": "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
+          "agentId": "0f0f0f0f-0000-4000-8000-000000000001",
           "agentName": "host-a",
           "image": "docker.io/library/app:1.2",
           "state": "failed",
@@ -200,13 +200,13 @@ import Testing
 
     @Test func agentRegistrationResponse() throws {
         try expectFixture(
-            #"{"agentId": "0F0F0F0F-0000-4000-8000-000000000001", "agentToken": "fa-secret"}"#,
+            #"{"agentId": "0f0f0f0f-0000-4000-8000-000000000001", "agentToken": "fa-secret"}"#,
             decodesTo: AgentRegistrationResponse(agentId: Samples.agentID, agentToken: "fa-secret"))
     }
 
     @Test func agentInfoAndList() throws {
         let info = #"""
-        {"id": "0F0F0F0F-0000-4000-8000-000000000001", "name": "host-a", "labels": {"region": "eu"},
+        {"id": "0f0f0f0f-0000-4000-8000-000000000001", "name": "host-a", "labels": {"region": "eu"},
          "engineVersion": "20.10.24", "engineAPIVersion": "1.41", "capacity": 2,
          "lastSeenAt": "2024-05-01T12:00:05.25Z", "registeredAt": "2024-05-01T12:00:00Z",
          "state": "online", "runningJobs": 1}
@@ -218,7 +218,7 @@ import Testing
     @Test("an agent's engine details appear when it reported them")
     func agentInfoEngineDetails() throws {
         let info = #"""
-        {"id": "0F0F0F0F-0000-4000-8000-000000000001", "name": "host-a", "labels": {"region": "eu"},
+        {"id": "0f0f0f0f-0000-4000-8000-000000000001", "name": "host-a", "labels": {"region": "eu"},
          "engineVersion": "4.3.1", "engineAPIVersion": "1.41", "capacity": 2,
          "engineProduct": "Podman", "imageStore": "containers-storage (overlay)", "platform": "linux/arm64",
          "lastSeenAt": "2024-05-01T12:00:05.25Z", "registeredAt": "2024-05-01T12:00:00Z",

@@ -12,8 +12,9 @@ import FlattenProtocol
 /// | failed | agent stopping | fail, retryable (another attempt will run it) |
 /// | failed | none | fail, retryable as the flatten said |
 public enum ReportRule {
-    /// The longest failure message sent; longer ones are cut (the coordinator limits bodies).
-    public static let maximumMessageLength = 4000
+    /// The longest failure message, skip reason or warning sent, in UTF-8 bytes; longer ones are
+    /// cut (the coordinator refuses longer ones with a 400 that retrying would not cure).
+    public static let maximumMessageLength = ProtocolLimits.maxMessageBytes
 
     /// The report for `ending`, or nil when nothing must be reported.
     ///
@@ -26,9 +27,11 @@ public enum ReportRule {
         if case .leaseLost = stop { return nil }
         switch ending {
         case .flattened(let result):
-            return .complete(JobCompletion(leaseToken: leaseToken, outcome: .succeeded(result)))
+            var fitted = result
+            fitted.warnings = result.warnings.prefix(ProtocolLimits.maxListCount).map(ProtocolLimits.fittedMessage)
+            return .complete(JobCompletion(leaseToken: leaseToken, outcome: .succeeded(fitted)))
         case .skipped(let reason):
-            return .complete(JobCompletion(leaseToken: leaseToken, outcome: .skipped(reason: reason)))
+            return .complete(JobCompletion(leaseToken: leaseToken, outcome: .skipped(reason: ProtocolLimits.fittedMessage(reason))))
         case .failed(let failure):
             switch stop {
             case .canceledByOperator:
@@ -47,11 +50,11 @@ public enum ReportRule {
                 if failure.isImageNotFound {
                     return .complete(JobCompletion(
                         leaseToken: leaseToken,
-                        outcome: .skipped(reason: "not on \(agentName): \(failure.message)")))
+                        outcome: .skipped(reason: ProtocolLimits.fittedMessage("not on \(agentName): \(failure.message)"))))
                 }
                 return .fail(JobFailure(
                     leaseToken: leaseToken,
-                    message: String(failure.message.prefix(maximumMessageLength)),
+                    message: ProtocolLimits.fittedMessage(failure.message),
                     retryable: failure.isRetryable || failure.isCanceled))
             }
         }

@@ -58,6 +58,11 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
         APIError(.contentTooLarge, .payloadTooLarge, "the request body is larger than the limit of \(limit) bytes")
     }
 
+    static func uriTooLong(length: Int) -> APIError {
+        APIError(.uriTooLong, .uriTooLong,
+                 "the request target is \(length) bytes, longer than the limit of \(ProtocolLimits.maxURIBytes) bytes; shorten the query")
+    }
+
     static func unavailable(_ message: String) -> APIError {
         APIError(.serviceUnavailable, .unavailable, message)
     }

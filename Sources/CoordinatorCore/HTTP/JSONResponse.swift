@@ -18,9 +18,17 @@ enum JSONResponse {
                  body: ResponseBody(byteBuffer: ByteBuffer(string: json)))
     }
 
+    /// The longest `message` an error body carries: messages quote the value at fault, which
+    /// may be as long as the body the client sent.
+    static let maxErrorMessageCharacters = 2000
+
     static func error(_ error: APIError) -> Response {
+        var body = error.body
+        if body.error.message.count > maxErrorMessageCharacters {
+            body.error.message = String(body.error.message.prefix(maxErrorMessageCharacters)) + "…"
+        }
         // Encoding a struct of two strings cannot fail; fall back to a fixed body to be total.
-        let data = (try? JSONEncoder.flattenProtocol.encode(error.body))
+        let data = (try? JSONEncoder.flattenProtocol.encode(body))
             ?? Data(#"{"error":{"code":"internal_error","message":"error body could not be encoded"}}"#.utf8)
         var fields = error.headers
         fields[.contentType] = "application/json"
@@ -50,13 +58,33 @@ extension Request {
         guard buffer.readableBytes > 0 else {
             throw APIError.invalidRequest("the request body is empty; expected a JSON object")
         }
+        // Foundation's decoder takes the first of duplicate keys, accepts trailing commas and
+        // does not say which number it could not read; the strict pass refuses and names those.
+        let document: JSONDocumentCheck
         do {
-            return try JSONDecoder.flattenProtocol.decode(T.self, from: Data(buffer.readableBytesView))
+            document = try JSONDocumentCheck(buffer.readableBytesView)
+        } catch {
+            throw APIError.invalidRequest("invalid request body: \(error)")
+        }
+        let value: T
+        do {
+            value = try JSONDecoder.flattenProtocol.decode(T.self, from: Data(buffer.readableBytesView))
         } catch let error as DecodingError {
+            if case .dataCorrupted(let context) = error, context.codingPath.isEmpty, let numbers = document.numberProblemDescription {
+                throw APIError.invalidRequest("invalid request body: \(numbers)")
+            }
             throw APIError.invalidRequest("invalid request body: \(error.readableDescription)")
         } catch {
             throw APIError.invalidRequest("invalid request body: \(error)")
         }
+        if let message = value as? any ValidatedMessage {
+            do {
+                try message.validate()
+            } catch {
+                throw APIError.invalidRequest("invalid request body: \(error)")
+            }
+        }
+        return value
     }
 }
 

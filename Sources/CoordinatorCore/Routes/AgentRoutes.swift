@@ -22,11 +22,26 @@ struct AgentRoutes<Context: RequestContext>: Sendable {
         router.post(RouterPath(APIPath.jobFailTemplate)) { request, context in try await fail(request, context) }
     }
 
-    /// `GET /v1/agents` (operators).
+    /// `GET /v1/agents?cursor=&limit=` (operators): by name, a page at a time like the jobs list.
     func list(_ request: Request) async throws -> Response {
         try await auth.requireOperator(request)
-        let list = try await agents.agents(onlineWithin: configuration.leaseDuration)
-        return try JSONResponse.make(AgentList(agents: list))
+        let query = request.uri.queryParameters
+        var cursor: AgentCursor?
+        if let text = query["cursor"].map(String.init) {
+            guard let parsed = AgentCursor(encoded: text) else {
+                throw APIError.invalidRequest("invalid query parameter cursor \(String(reflecting: text)); pass a nextCursor from an earlier page")
+            }
+            cursor = parsed
+        }
+        var limit = JobRoutes<Context>.defaultPageSize
+        if let text = query["limit"].map(String.init) {
+            guard let value = Int(text), (1...JobRoutes<Context>.maxPageSize).contains(value) else {
+                throw APIError.invalidRequest("invalid query parameter limit \(String(reflecting: text)); expected an integer from 1 to \(JobRoutes<Context>.maxPageSize)")
+            }
+            limit = value
+        }
+        let page = try await agents.agents(onlineWithin: configuration.leaseDuration, after: cursor, limit: limit)
+        return try JSONResponse.make(AgentList(agents: page.agents, nextCursor: page.next?.encoded))
     }
 
     /// `POST /v1/agents/register`: 201 with a new agent's ID and token; 200 (same ID, same

@@ -27,9 +27,6 @@ struct JobRoutes<Context: RequestContext>: Sendable {
     func submit(_ request: Request) async throws -> Response {
         try await auth.requireOperator(request)
         let submission = try await request.decodeJSON(JobSubmission.self, limit: configuration.maxBodySize)
-        if let key = submission.idempotencyKey, key.isEmpty || key.count > 200 {
-            throw APIError.invalidRequest("idempotencyKey must have 1 to 200 characters (it has \(key.count))")
-        }
         let outcome: SubmissionOutcome
         do {
             outcome = try await jobs.submit(submission, onlineWithin: configuration.leaseDuration, instance: instance)

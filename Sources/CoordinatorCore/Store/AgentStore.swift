@@ -76,15 +76,27 @@ public struct AgentStore: Sendable {
 
     /// Every agent by name, online when seen within `onlineWithin`.
     public func agents(onlineWithin: Duration) async throws -> [AgentInfo] {
+        try await agents(onlineWithin: onlineWithin, after: nil, limit: nil).agents
+    }
+
+    /// A page of at most `limit` agents by name after `cursor` (all of them when `limit` is nil),
+    /// and the cursor of the next page when there is one.
+    public func agents(
+        onlineWithin: Duration, after cursor: AgentCursor?, limit: Int?
+    ) async throws -> (agents: [AgentInfo], next: AgentCursor?) {
+        // One row more than the page tells whether another page follows.
+        let fetch = limit.map { $0 + 1 }
         let rows = try await client.query("""
             SELECT a.id, a.name, a.labels, a.engine_version, a.engine_api_version, a.capacity,
                    a.engine_product, a.image_store, a.platform, a.last_seen_at, a.registered_at,
                    a.last_seen_at > now() - \(onlineWithin.seconds) * interval '1 second' AS online,
                    (SELECT count(*) FROM jobs j WHERE j.agent_id = a.id AND j.state = 'running') AS running_jobs
             FROM agents a
+            WHERE \(cursor?.name)::text IS NULL OR a.name > \(cursor?.name)
             ORDER BY a.name
+            LIMIT \(fetch)
             """)
-        return try rows.map { row in
+        let page = try rows.prefix(limit ?? rows.count).map { row in
             AgentInfo(
                 id: try row.decode(UUID.self, column: "id"),
                 name: try row.decode(String.self, column: "name"),
@@ -100,6 +112,8 @@ public struct AgentStore: Sendable {
                 imageStore: try row.decode(String?.self, column: "image_store"),
                 platform: try row.decode(String?.self, column: "platform"))
         }
+        let next = limit.flatMap { rows.count > $0 ? page.last.map { AgentCursor(name: $0.name) } : nil }
+        return (page, next)
     }
 }
 

@@ -19,9 +19,9 @@ struct CancelCommand: AsyncParsableCommand {
         if connection.json {
             try JSONOutput.print(job)
         } else if job.state == .canceled {
-            Terminal.write("job \(job.id.lowercased) on \(job.agentName): canceled\n")
+            Terminal.write("job \(job.id.lowercased) on \(TerminalText.escaped(job.agentName)): canceled\n")
         } else {
-            Terminal.write("job \(job.id.lowercased) on \(job.agentName): cancel requested; the agent stops the flatten and removes what it made at its next heartbeat\n")
+            Terminal.write("job \(job.id.lowercased) on \(TerminalText.escaped(job.agentName)): cancel requested; the agent stops the flatten and removes what it made at its next heartbeat\n")
         }
     }
 }

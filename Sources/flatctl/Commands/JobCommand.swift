@@ -66,7 +66,7 @@ struct JobCommand: AsyncParsableCommand {
             lines.append(("Error", error.message + (error.retryable ? " (retryable)" : "")))
         }
         let width = lines.map(\.0.count).max() ?? 0
-        return lines.map { ($0.0 + ":").padding(toLength: width + 1, withPad: " ", startingAt: 0) + "  " + $0.1 }
+        return lines.map { ($0.0 + ":").padding(toLength: width + 1, withPad: " ", startingAt: 0) + "  " + TerminalText.escaped($0.1) }
             .joined(separator: "\n") + "\n"
     }
 

@@ -39,7 +39,7 @@ enum BatchReport {
         }
         var text = table.render(width: width)
         if !notes.isEmpty {
-            text += "\n\n" + notes.map { note in width.map { Table.fit(note, to: max($0, 20)) } ?? note }.joined(separator: "\n")
+            text += "\n\n" + notes.map(TerminalText.escaped).map { note in width.map { Table.fit(note, to: max($0, 20)) } ?? note }.joined(separator: "\n")
         }
         return text + "\n\n" + summary(batch.batch) + "\n"
     }

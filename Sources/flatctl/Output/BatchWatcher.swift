@@ -30,7 +30,7 @@ struct BatchWatcher {
                 let start = outageStart ?? .now
                 if outageStart == nil, showsProgress {
                     if interactive { drawnLines = 0 }
-                    Terminal.write("\(error.message); still waiting\n")
+                    Terminal.write("\(TerminalText.escaped(error.message)); still waiting\n")
                 }
                 outageStart = start
                 guard start.duration(to: .now) < outageLimit else { throw error }
@@ -96,11 +96,15 @@ struct BatchWatcher {
             ? String(repeating: " ", count: barWidth + 2)
             : "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: barWidth - filled) + "]"
         let percent = fraction.map { String(format: "%3d%%", Int($0 * 100)) } ?? "    "
-        return Table.fit("\(name)  \(bar) \(percent)  \(status)", to: max(width - 1, 20))
+        return Table.fit(TerminalText.escaped("\(name)  \(bar) \(percent)  \(status)"), to: max(width - 1, 20))
     }
 
     /// `host-a: running (merging)`, printed when it changes.
     static func plainLine(_ job: Job) -> String {
+        TerminalText.escaped(plainText(job))
+    }
+
+    private static func plainText(_ job: Job) -> String {
         switch job.state {
         case .running:
             let phase = job.progress?.phase.rawValue ?? "starting"

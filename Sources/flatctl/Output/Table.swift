@@ -1,5 +1,6 @@
 /// Left-aligned columns separated by three spaces, like the docker CLI's tables, cut to the
 /// terminal's width: the columns marked flexible give up width (ending in `…`) until the row fits.
+/// Cells are escaped and at most 80 characters wide even when nothing cuts the table (a pipe).
 struct Table {
     struct Column {
         var title: String
@@ -24,8 +25,10 @@ struct Table {
         self.columns = columns
     }
 
+    /// Adds a row; every cell is escaped and cut to ``TerminalText/maxCellCharacters``, since
+    /// cells hold text from the coordinator.
     mutating func add(_ row: [String]) {
-        rows.append(row)
+        rows.append(row.map(TerminalText.cell))
     }
 
     /// The table as lines, fitted to `width` columns when given.
