@@ -1,6 +1,7 @@
 import FlattenProtocol
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import PostgresClient
@@ -29,6 +30,9 @@ public final class Coordinator: Sendable {
     /// This process's ID among the coordinators of one database (in notifications).
     public let instance: UUID
     let authenticator: Authenticator
+    /// Failed authentications per client address; nil when `authFailureBurst` is 0.
+    let callers: CallerLimiter?
+    let polls: LongPollLimiter
     let logger: Logger
 
     public init(
@@ -49,22 +53,34 @@ public final class Coordinator: Sendable {
         self.waiters = ClaimWaiters()
         self.leases = LeaseBatches(jobs: jobs, configuration: configuration)
         self.metrics = CoordinatorMetrics()
+        metrics.registerCallerMetrics()
         self.migrator = Migrator(client: client, logger: logger)
         self.instance = UUID()
         self.authenticator = Authenticator(
             adminTokens: configuration.adminTokens, enrollmentTokens: configuration.enrollmentTokens, agents: agents)
+        let limits = configuration.callerLimits
+        self.callers = limits.authFailureBurst > 0
+            ? CallerLimiter(burst: limits.authFailureBurst, refillPerSecond: limits.authFailureRate)
+            : nil
+        self.polls = LongPollLimiter(maxPerAgent: limits.maxPollsPerAgent)
     }
 
     /// The router with every route and middleware.
-    public func makeRouter() -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+    public func makeRouter() -> Router<CoordinatorRequestContext> {
+        let router = Router(context: CoordinatorRequestContext.self)
         router.add(middleware: MetricsMiddleware(metrics: metrics))
+        if let callers {
+            // Outside ErrorMiddleware, so it sees the 401s routes throw as responses.
+            router.add(middleware: CallerLimitMiddleware(
+                limiter: callers, trustedProxies: configuration.callerLimits.trustedProxies, metrics: metrics))
+        }
         router.add(middleware: ErrorMiddleware(maxBodySize: configuration.maxBodySize))
         JobRoutes(jobs: jobs, auth: authenticator, waiters: waiters, configuration: configuration, instance: instance)
             .register(on: router)
-        AgentRoutes(jobs: jobs, leases: leases, agents: agents, auth: authenticator, waiters: waiters, metrics: metrics, configuration: configuration)
+        AgentRoutes(jobs: jobs, leases: leases, agents: agents, auth: authenticator, waiters: waiters, metrics: metrics, polls: polls, configuration: configuration)
             .register(on: router)
-        HealthRoutes(jobs: jobs, migrator: migrator, metrics: metrics, logger: logger)
+        HealthRoutes(jobs: jobs, migrator: migrator, metrics: metrics,
+                     metricsTokenHash: configuration.metricsToken.map(SecretToken.hash(of:)), logger: logger)
             .register(on: router)
         return router
     }
@@ -91,11 +107,20 @@ public final class Coordinator: Sendable {
     public func makeApplication(
         onListening: @escaping @Sendable (String, Int) async -> Void = { _, _ in }
     ) -> some ApplicationProtocol {
-        Application(
+        let limits = configuration.callerLimits
+        return Application(
             router: makeRouter(),
+            // Closes connections idle that long, and requests whose head or body stops coming;
+            // a request being answered (a held long poll) is never cut.
+            server: .http1(configuration: .init(
+                additionalChannelHandlers: [ClientGoneHandler()],
+                idleTimeout: limits.idleTimeout.map { TimeAmount($0) })),
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port),
-                serverName: nil),
+                serverName: nil,
+                availableConnectionsDelegate: limits.maxConnections.map {
+                    ConnectionCap(maxConnections: $0, metrics: metrics, logger: logger) as any AvailableConnectionsDelegate
+                }),
             services: makeBackgroundServices(),
             onServerRunning: { channel in
                 let address = channel.localAddress

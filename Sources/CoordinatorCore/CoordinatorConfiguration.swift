@@ -37,6 +37,10 @@ public struct CoordinatorConfiguration: Sendable {
     /// How many claim statements, and how many completion statements, run at once; each holds
     /// a database connection while it runs.
     public var leaseStatementsInFlight: Int
+    /// Idle timeout, connection cap, long polls per agent and the failed-authentication limiter.
+    public var callerLimits = CallerLimits()
+    /// When set, `GET /metrics` needs `Authorization: Bearer <metricsToken>`; health stays open.
+    public var metricsToken: String?
 
     public init(
         host: String = "127.0.0.1",

@@ -44,6 +44,9 @@ public struct APIErrorCode: RawRepresentable, Sendable, Hashable, Codable, Custo
     public static let unsupportedProtocolVersion = APIErrorCode("unsupported_protocol_version")
     /// 413: the body is too large.
     public static let payloadTooLarge = APIErrorCode("payload_too_large")
+    /// 429: too many failed authentications or enrollments from the caller's address, or too
+    /// many concurrent long polls by one agent; retry after the response's `Retry-After` seconds.
+    public static let tooManyRequests = APIErrorCode("too_many_requests")
     /// 503: the coordinator cannot serve now (e.g. the database is unreachable); retry later.
     public static let unavailable = APIErrorCode("unavailable")
     /// 500: a bug or an unexpected failure.
@@ -59,6 +62,7 @@ public struct APIErrorCode: RawRepresentable, Sendable, Hashable, Codable, Custo
         case .staleLease, .invalidState, .conflict: 409
         case .payloadTooLarge: 413
         case .noMatchingAgents: 422
+        case .tooManyRequests: 429
         case .internalError: 500
         case .unavailable: 503
         default: nil

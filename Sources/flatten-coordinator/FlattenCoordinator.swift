@@ -41,7 +41,7 @@ struct Serve: AsyncParsableCommand {
         abstract: "Migrate the database, then serve the API until SIGTERM or SIGINT.",
         discussion: """
             Tokens are best given through the environment ($FLATTEN_ADMIN_TOKEN, \
-            $FLATTEN_ENROLL_TOKEN; several separated by commas) so they do not show in the \
+            $FLATTEN_ENROLL_TOKEN, $FLATTEN_METRICS_TOKEN; several separated by commas) so they do not show in the \
             process list. On start it prints `listening on HOST:PORT` (the bound port when \
             --listen asks for port 0).
             """)
@@ -90,6 +90,8 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("lease-statements"), help: "Claim statements (and completion statements) run at once, each on its own connection.")
     var leaseStatements: Int = 1
 
+    @OptionGroup(title: "Callers") var callers: CallerLimitOptions
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let address: ListenAddress
@@ -115,12 +117,14 @@ struct Serve: AsyncParsableCommand {
         }
         guard maxBody > 0 else { throw ValidationError("--max-body must be positive (got \(maxBody))") }
         guard retentionDays >= 0 else { throw ValidationError("--retention-days must be 0 or more (got \(retentionDays))") }
+        let callerLimits = try callers.callerLimits()
+        let metricsToken = try callers.resolvedMetricsToken(environment: environment)
 
         let logger = try common.makeLogger()
         if enrolls.isEmpty {
             logger.warning("no enrollment token: agents cannot register (set --enroll-token or FLATTEN_ENROLL_TOKEN)")
         }
-        let configuration = CoordinatorConfiguration(
+        var configuration = CoordinatorConfiguration(
             host: address.host, port: address.port,
             databaseURL: common.resolvedDatabaseURL,
             adminTokens: admins, enrollmentTokens: enrolls,
@@ -134,6 +138,8 @@ struct Serve: AsyncParsableCommand {
             databaseConnections: databaseConnections,
             leaseBatchSize: leaseBatchSize,
             leaseStatementsInFlight: leaseStatements)
+        configuration.callerLimits = callerLimits
+        configuration.metricsToken = metricsToken
         let coordinator = try Coordinator(configuration: configuration, logger: logger)
         try await coordinator.run { host, port in
             let shown = host.contains(":") ? "[\(host)]" : host

@@ -58,6 +58,12 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
         APIError(.contentTooLarge, .payloadTooLarge, "the request body is larger than the limit of \(limit) bytes")
     }
 
+    /// 429 with `Retry-After` in whole seconds (rounded up, at least 1).
+    static func tooManyRequests(_ message: String, retryAfter: Duration) -> APIError {
+        let seconds = max(1, Int(retryAfter.seconds.rounded(.up)))
+        return APIError(.tooManyRequests, .tooManyRequests, message, headers: [.retryAfter: String(seconds)])
+    }
+
     static func unavailable(_ message: String) -> APIError {
         APIError(.serviceUnavailable, .unavailable, message)
     }
