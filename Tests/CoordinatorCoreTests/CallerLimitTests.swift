@@ -46,7 +46,9 @@ struct CallerLimitTests {
                 body: try registrationJSON("cap-agent"), timeout: .seconds(30))
             #expect(registered.status == 201)
             let agent = try JSONDecoder.flattenProtocol.decode(AgentRegistrationResponse.self, from: registered.body)
+            // The coordinator only half-closes after `Connection: close`; the client closes too.
             #expect(try await registering.waitForClose(timeout: .seconds(10)))
+            registering.close()
 
             // Two connections open: a held long poll and a kept-alive one.
             let held = try RawConnection(port: coordinator.port)
