@@ -66,24 +66,31 @@ struct CallerLimitOptions: ParsableArguments {
             trustedProxies: proxies)
     }
 
-    /// The metrics token from the option, its file, or the environment; nil leaves metrics open.
+    /// The metrics token from the options, else from the environment (a token or a file, never
+    /// both); nil leaves metrics open.
     func resolvedMetricsToken(environment: [String: String]) throws -> String? {
-        let file = metricsTokenFile ?? (metricsToken == nil ? environment["FLATTEN_METRICS_TOKEN_FILE"] : nil)
-        if let file {
-            guard metricsToken == nil else {
-                throw ValidationError("--metrics-token and --metrics-token-file are both given; pass one")
-            }
-            let option = metricsTokenFile != nil ? "--metrics-token-file" : "FLATTEN_METRICS_TOKEN_FILE"
-            return try Self.readToken(file: file, option: option)
+        if metricsToken != nil || metricsTokenFile != nil {
+            return try Self.metricsToken(
+                token: metricsToken.map { ($0, "--metrics-token") }, file: metricsTokenFile.map { ($0, "--metrics-token-file") })
         }
-        if let token = metricsToken ?? environment["FLATTEN_METRICS_TOKEN"] {
-            let trimmed = token.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !trimmed.isEmpty else {
-                throw ValidationError("\(metricsToken != nil ? "--metrics-token" : "FLATTEN_METRICS_TOKEN") is empty; give a token or leave it unset")
-            }
+        return try Self.metricsToken(
+            token: environment["FLATTEN_METRICS_TOKEN"].map { ($0, "FLATTEN_METRICS_TOKEN") },
+            file: environment["FLATTEN_METRICS_TOKEN_FILE"].map { ($0, "FLATTEN_METRICS_TOKEN_FILE") })
+    }
+
+    private static func metricsToken(token: (String, String)?, file: (String, String)?) throws -> String? {
+        switch (token, file) {
+        case let ((_, tokenOption)?, (_, fileOption)?):
+            throw ValidationError("\(tokenOption) and \(fileOption) are both given; give one")
+        case let ((value, option)?, nil):
+            let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !trimmed.isEmpty else { throw ValidationError("\(option) is empty; give a token or leave it unset") }
             return trimmed
+        case let (nil, (path, option)?):
+            return try readToken(file: path, option: option)
+        case (nil, nil):
+            return nil
         }
-        return nil
     }
 
     /// The token in `file` without its trailing newline; a message naming `option` and the
