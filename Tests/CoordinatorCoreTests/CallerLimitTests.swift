@@ -188,6 +188,14 @@ struct CallerLimitTests {
 
             let neighbour = try RawConnection(port: coordinator.port, from: "127.0.0.2")
             #expect(try await register("enroll-4", from: neighbour).status == 201)
+
+            // Wrong enrollment tokens spend one each too.
+            let guesser = try RawConnection(port: coordinator.port, from: "127.0.0.3")
+            for index in 0..<3 {
+                let response = try await guesser.request("POST", APIPath.agentsRegister, token: "wrong-enrollment", body: try registrationJSON("guess-\(index)"))
+                #expect(response.status == 401)
+            }
+            #expect(try await guesser.request("POST", APIPath.agentsRegister, token: "wrong-enrollment", body: try registrationJSON("guess-3")).status == 429)
         }
     }
 

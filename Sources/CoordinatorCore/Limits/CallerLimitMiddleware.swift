@@ -31,7 +31,8 @@ struct CallerLimitMiddleware<Context: RemoteAddressRequestContext>: RouterMiddle
                 "too many \(what) from \(caller); retry after the Retry-After seconds", retryAfter: retryAfter))
         }
         let response = try await next(request, context)
-        if response.status == .unauthorized {
+        // An enrollment has already paid; a wrong enrollment token costs no more than a right one.
+        if response.status == .unauthorized, !isEnrollment {
             limiter.recordFailure(caller)
         }
         return response
