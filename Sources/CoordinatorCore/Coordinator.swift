@@ -31,6 +31,9 @@ public final class Coordinator: Sendable {
     /// This process's ID among the coordinators of one database (in notifications).
     public let instance: UUID
     let authenticator: Authenticator
+    /// Failed authentications per client address; nil when `authFailureBurst` is 0.
+    let callers: CallerLimiter?
+    let polls: LongPollLimiter
     let logger: Logger
     /// The HTTPS identity and its reloading; nil serves plain HTTP.
     public let tls: TLSIdentityReloader?
@@ -44,8 +47,13 @@ public final class Coordinator: Sendable {
         self.configuration = configuration
         self.logger = logger
         // The certificate first: a bad file stops the start before anything else is opened.
-        // Requests NIO cannot parse get a JSON error body too, not an empty 400.
-        let http1 = HTTP1Channel.Configuration(additionalChannelHandlers: [HTTPParseErrorResponder()])
+        // Requests NIO cannot parse get a JSON error body too, not an empty 400. Connections idle
+        // for the idle timeout, and requests whose head or body stops coming, are closed; a
+        // request being answered (a held long poll) is never cut, and one whose client left is
+        // closed at once (ClientGoneHandler) so it frees its place under the connection cap.
+        let http1 = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [HTTPParseErrorResponder(), ClientGoneHandler()],
+            idleTimeout: configuration.callerLimits.idleTimeout.map { TimeAmount($0) })
         if let files = configuration.tlsIdentity {
             let tls = try TLSIdentityReloader(files: files, logger: logger)
             self.tls = tls
@@ -66,23 +74,35 @@ public final class Coordinator: Sendable {
         self.waiters = ClaimWaiters()
         self.leases = LeaseBatches(jobs: jobs, configuration: configuration)
         self.metrics = CoordinatorMetrics()
+        metrics.registerCallerMetrics()
         self.migrator = Migrator(client: client, logger: logger)
         self.instance = UUID()
         self.authenticator = Authenticator(
             adminTokens: configuration.adminTokens, enrollmentTokens: configuration.enrollmentTokens, agents: agents)
+        let limits = configuration.callerLimits
+        self.callers = limits.authFailureBurst > 0
+            ? CallerLimiter(burst: limits.authFailureBurst, refillPerSecond: limits.authFailureRate)
+            : nil
+        self.polls = LongPollLimiter(maxPerAgent: limits.maxPollsPerAgent)
     }
 
     /// The router with every route and middleware.
-    public func makeRouter() -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+    public func makeRouter() -> Router<CoordinatorRequestContext> {
+        let router = Router(context: CoordinatorRequestContext.self)
         router.add(middleware: MetricsMiddleware(metrics: metrics))
+        if let callers {
+            // Outside ErrorMiddleware, so it sees the 401s routes throw as responses.
+            router.add(middleware: CallerLimitMiddleware(
+                limiter: callers, trustedProxies: configuration.callerLimits.trustedProxies, metrics: metrics))
+        }
         router.add(middleware: ErrorMiddleware(maxBodySize: configuration.maxBodySize))
         router.add(middleware: RequestTargetMiddleware())
         JobRoutes(jobs: jobs, auth: authenticator, waiters: waiters, configuration: configuration, instance: instance)
             .register(on: router)
-        AgentRoutes(jobs: jobs, leases: leases, agents: agents, auth: authenticator, waiters: waiters, metrics: metrics, configuration: configuration)
+        AgentRoutes(jobs: jobs, leases: leases, agents: agents, auth: authenticator, waiters: waiters, metrics: metrics, polls: polls, configuration: configuration)
             .register(on: router)
-        HealthRoutes(jobs: jobs, migrator: migrator, metrics: metrics, logger: logger)
+        HealthRoutes(jobs: jobs, migrator: migrator, metrics: metrics,
+                     metricsTokenHash: configuration.metricsToken.map(SecretToken.hash(of:)), logger: logger)
             .register(on: router)
         return router
     }
@@ -113,12 +133,16 @@ public final class Coordinator: Sendable {
     public func makeApplication(
         onListening: @escaping @Sendable (String, Int) async -> Void = { _, _ in }
     ) -> some ApplicationProtocol {
-        Application(
+        let limits = configuration.callerLimits
+        return Application(
             router: makeRouter(),
             server: server,
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port),
-                serverName: nil),
+                serverName: nil,
+                availableConnectionsDelegate: limits.maxConnections.map {
+                    ConnectionCap(maxConnections: $0, metrics: metrics, logger: logger) as any AvailableConnectionsDelegate
+                }),
             services: makeBackgroundServices(),
             onServerRunning: { channel in
                 let address = channel.localAddress

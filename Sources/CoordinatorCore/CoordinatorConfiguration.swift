@@ -39,6 +39,10 @@ public struct CoordinatorConfiguration: Sendable {
     public var leaseStatementsInFlight: Int
     /// The certificate and key to serve HTTPS with (reloaded on SIGHUP); nil serves plain HTTP.
     public var tlsIdentity: TLSIdentityFiles?
+    /// Idle timeout, connection cap, long polls per agent and the failed-authentication limiter.
+    public var callerLimits = CallerLimits()
+    /// When set, `GET /metrics` needs `Authorization: Bearer <metricsToken>`; health stays open.
+    public var metricsToken: String?
 
     public init(
         host: String = "127.0.0.1",

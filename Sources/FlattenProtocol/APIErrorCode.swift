@@ -46,6 +46,10 @@ public struct APIErrorCode: RawRepresentable, Sendable, Hashable, Codable, Custo
     public static let payloadTooLarge = APIErrorCode("payload_too_large")
     /// 414: the request target (path and query) is longer than the coordinator reads.
     public static let uriTooLong = APIErrorCode("uri_too_long")
+
+    /// 429: too many failed authentications or enrollments from the caller's address, or too
+    /// many concurrent long polls by one agent; retry after the response's `Retry-After` seconds.
+    public static let tooManyRequests = APIErrorCode("too_many_requests")
     /// 503: the coordinator cannot serve now (e.g. the database is unreachable); retry later.
     public static let unavailable = APIErrorCode("unavailable")
     /// 500: a bug or an unexpected failure.
@@ -62,6 +66,7 @@ public struct APIErrorCode: RawRepresentable, Sendable, Hashable, Codable, Custo
         case .payloadTooLarge: 413
         case .uriTooLong: 414
         case .noMatchingAgents: 422
+        case .tooManyRequests: 429
         case .internalError: 500
         case .unavailable: 503
         default: nil

@@ -43,7 +43,7 @@ struct Serve: AsyncParsableCommand {
         discussion: """
             Tokens are best given in files (--admin-token-file, --enroll-token-file, or \
             $FLATTEN_ADMIN_TOKEN_FILE, $FLATTEN_ENROLL_TOKEN_FILE) or the environment \
-            ($FLATTEN_ADMIN_TOKEN, $FLATTEN_ENROLL_TOKEN; several separated by commas) so they do \
+            ($FLATTEN_ADMIN_TOKEN, $FLATTEN_ENROLL_TOKEN, $FLATTEN_METRICS_TOKEN; several separated by commas) so they do \
             not show in the process list. With --tls-cert and --tls-key it serves HTTPS, and \
             SIGHUP re-reads both files for new connections. On start it prints \
             `listening on HOST:PORT` (the bound port when --listen asks for port 0).
@@ -95,6 +95,8 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("lease-statements"), help: "Claim statements (and completion statements) run at once, each on its own connection.")
     var leaseStatements: Int = 1
 
+    @OptionGroup(title: "Callers") var callers: CallerLimitOptions
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let address: ListenAddress
@@ -125,6 +127,8 @@ struct Serve: AsyncParsableCommand {
         }
         guard maxBody > 0 else { throw ValidationError("--max-body must be positive (got \(maxBody))") }
         guard retentionDays >= 0 else { throw ValidationError("--retention-days must be 0 or more (got \(retentionDays))") }
+        let callerLimits = try callers.callerLimits()
+        let metricsToken = try callers.resolvedMetricsToken(environment: environment)
 
         let logger = try common.makeLogger()
         if enrolls.isEmpty {
@@ -137,7 +141,7 @@ struct Serve: AsyncParsableCommand {
             // Until the reload service traps it, SIGHUP's default action would end the process.
             signal(SIGHUP, SIG_IGN)
         }
-        let configuration = CoordinatorConfiguration(
+        var configuration = CoordinatorConfiguration(
             host: address.host, port: address.port,
             databaseURL: common.resolvedDatabaseURL,
             adminTokens: admins, enrollmentTokens: enrolls,
@@ -152,6 +156,8 @@ struct Serve: AsyncParsableCommand {
             leaseBatchSize: leaseBatchSize,
             leaseStatementsInFlight: leaseStatements,
             tlsIdentity: tlsIdentity)
+        configuration.callerLimits = callerLimits
+        configuration.metricsToken = metricsToken
         let coordinator = try Coordinator(configuration: configuration, logger: logger)
         try await coordinator.run { host, port in
             let shown = host.contains(":") ? "[\(host)]" : host

@@ -13,7 +13,11 @@ struct ConcurrencyTests {
     func concurrentClaimers() async throws {
         // The agents do not heartbeat here: a lease long enough that 125 submissions on a loaded
         // machine never see them go offline. What the test proves is that claims never overlap.
-        try await TestFleet.run(configure: { $0.leaseDuration = .seconds(600) }) { fleet in
+        // Five claimers per agent are more than the default --max-polls-per-agent allows.
+        try await TestFleet.run(configure: {
+            $0.leaseDuration = .seconds(600)
+            $0.callerLimits.maxPollsPerAgent = 5
+        }) { fleet in
             var agents: [TestAgent] = []
             for index in 0..<4 {
                 agents.append(try await fleet.api.register("agent-\(index)"))

@@ -60,6 +60,7 @@ import Testing
             (.conflict, "conflict", 409),
             (.payloadTooLarge, "payload_too_large", 413),
             (.noMatchingAgents, "no_matching_agents", 422),
+            (.tooManyRequests, "too_many_requests", 429),
             (.internalError, "internal_error", 500),
             (.unavailable, "unavailable", 503),
         ]

@@ -63,6 +63,12 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
                  "the request target is \(length) bytes, longer than the limit of \(ProtocolLimits.maxURIBytes) bytes; shorten the query")
     }
 
+    /// 429 with `Retry-After` in whole seconds (rounded up, at least 1).
+    static func tooManyRequests(_ message: String, retryAfter: Duration) -> APIError {
+        let seconds = max(1, Int(retryAfter.seconds.rounded(.up)))
+        return APIError(.tooManyRequests, .tooManyRequests, message, headers: [.retryAfter: String(seconds)])
+    }
+
     static func unavailable(_ message: String) -> APIError {
         APIError(.serviceUnavailable, .unavailable, message)
     }

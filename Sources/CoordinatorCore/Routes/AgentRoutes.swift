@@ -11,6 +11,7 @@ struct AgentRoutes<Context: RequestContext>: Sendable {
     let auth: Authenticator
     let waiters: ClaimWaiters
     let metrics: CoordinatorMetrics
+    let polls: LongPollLimiter
     let configuration: CoordinatorConfiguration
 
     func register(on router: Router<Context>) {
@@ -75,10 +76,21 @@ struct AgentRoutes<Context: RequestContext>: Sendable {
     }
 
     /// `POST /v1/agents/claim?wait=SECONDS`: 200 with a job under a new lease, or 204 when none
-    /// came within the wait (at most ``CoordinatorConfiguration/maxClaimWait``; 0 when absent).
+    /// came within the wait (at most ``CoordinatorConfiguration/maxClaimWait``; 0 when absent);
+    /// 429 when the agent already has ``CallerLimits/maxPollsPerAgent`` claims open.
     func claim(_ request: Request) async throws -> Response {
         let agent = try await auth.requireAgent(request)
         let wait = try claimWait(request)
+        guard let response = try await polls.withPoll(for: agent.id, { try await claim(for: agent, wait: wait) }) else {
+            metrics.recordRefusal(.pollLimit)
+            throw APIError.tooManyRequests(
+                "agent \(String(reflecting: agent.name)) already has \(polls.maxPerAgent) claim requests open (the coordinator's --max-polls-per-agent); retry when one has been answered",
+                retryAfter: .seconds(1))
+        }
+        return response
+    }
+
+    private func claim(for agent: AuthenticatedAgent, wait: Duration) async throws -> Response {
         let start = ContinuousClock.now
         let deadline = start + wait
         while true {

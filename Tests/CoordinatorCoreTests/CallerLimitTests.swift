@@ -1,0 +1,277 @@
+import FlattenProtocol
+import Foundation
+import Testing
+import TestSupport
+
+/// Slow, idle, failing and scraping callers against the built `flatten-coordinator` over real
+/// sockets: idle timeout, connection cap, long polls per agent, the failed-authentication
+/// limiter and the metrics token.
+@Suite("Caller limits on a running coordinator", .serialized)
+struct CallerLimitTests {
+    @Test("idle connections, half-sent heads and stalled bodies are closed after --idle-timeout; a held long poll is not")
+    func idleTimeout() async throws {
+        try await withCoordinator(["--idle-timeout", "1"]) { coordinator in
+            let agent = try await LiveAPI(baseURL: coordinator.baseURL).register("idle-agent")
+            let idle = try RawConnection(port: coordinator.port)
+            let halfHead = try RawConnection(port: coordinator.port)
+            try halfHead.send("POST /v1/agents/claim?wait=0 HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bear")
+            let stalledBody = try RawConnection(port: coordinator.port)
+            try stalledBody.send("POST /v1/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(TestTokens.admin)\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"targ")
+            let held = try RawConnection(port: coordinator.port)
+            let start = ContinuousClock.now
+            try held.send("POST /v1/agents/claim?wait=4 HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(agent.token)\r\nContent-Length: 0\r\n\r\n")
+
+            let idleEnd = try await idle.read(timeout: .seconds(20))
+            #expect(idleEnd.closed, "an idle connection was still open 20 s after a 1 s idle timeout")
+            #expect(idleEnd.data.isEmpty)
+            #expect(try await halfHead.waitForClose(timeout: .seconds(20)), "a half-sent request head was still open after 20 s")
+            #expect(try await stalledBody.waitForClose(timeout: .seconds(20)), "a stalled request body was still open after 20 s")
+
+            // The poll waits 4 s, four idle timeouts: it is answered, not cut.
+            let answer = try await held.readResponse(timeout: .seconds(30))
+            #expect(answer?.status == 204)
+            #expect(ContinuousClock.now - start >= .seconds(3.5), "the held poll was answered before its 4 s wait")
+            // Answered, the connection is idle and is closed in turn.
+            #expect(try await held.waitForClose(timeout: .seconds(20)))
+        }
+    }
+
+    @Test("at --max-connections new connections wait, one warning is logged, and a waiting one is served when a held long poll's client goes")
+    func connectionCap() async throws {
+        try await withCoordinator(["--max-connections", "2"]) { coordinator in
+            // Registered over a connection that closes (an HTTP client's pool would keep one open).
+            let registering = try RawConnection(port: coordinator.port)
+            let registered = try await registering.request(
+                "POST", APIPath.agentsRegister, token: TestTokens.enrollment, headers: ["Connection": "close"],
+                body: try registrationJSON("cap-agent"), timeout: .seconds(30))
+            #expect(registered.status == 201)
+            let agent = try JSONDecoder.flattenProtocol.decode(AgentRegistrationResponse.self, from: registered.body)
+            // The coordinator only half-closes after `Connection: close`; the client closes too.
+            #expect(try await registering.waitForClose(timeout: .seconds(10)))
+            registering.close()
+
+            // Two connections open: a held long poll and a kept-alive one.
+            let held = try RawConnection(port: coordinator.port)
+            try await waitUntilServed(held, coordinator: coordinator)
+            try held.send("POST /v1/agents/claim?wait=25 HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(agent.agentToken)\r\nContent-Length: 0\r\n\r\n")
+            let kept = try RawConnection(port: coordinator.port)
+            #expect(try await kept.request("GET", APIPath.healthz, timeout: .seconds(30)).status == 200)
+
+            let waiting = try RawConnection(port: coordinator.port)
+            try waiting.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n")
+            #expect(try await waiting.readResponse(timeout: .seconds(2)) == nil, "a third connection was served with --max-connections 2")
+            #expect(try await eventually { coordinator.log.contains("connection cap reached") }, "no warning logged at the cap")
+
+            // The agent goes away mid-poll: its connection is closed at once, not after the
+            // poll's 25 s, and the waiting connection is served.
+            let closedAt = ContinuousClock.now
+            held.close()
+            let answer = try await waiting.readResponse(timeout: .seconds(15))
+            #expect(answer?.status == 200, "the waiting connection was not served after a held one closed")
+            #expect(ContinuousClock.now - closedAt < .seconds(15))
+            kept.close()
+            waiting.close()
+
+            let scrape = try await RawConnection(port: coordinator.port).request("GET", APIPath.metrics, timeout: .seconds(30))
+            #expect(scrape.text.contains("flatten_http_connection_cap_reached_total "))
+            #expect(!scrape.text.contains("flatten_http_connection_cap_reached_total 0\n"))
+            #expect(coordinator.log.components(separatedBy: "connection cap reached").count == 2, "the warning is rate-limited to one a minute")
+        }
+    }
+
+    @Test("a further concurrent long poll by the same agent gets 429 with Retry-After and JSON; other agents are not affected")
+    func pollsPerAgent() async throws {
+        try await withCoordinator(["--max-polls-per-agent", "2"]) { coordinator in
+            let api = LiveAPI(baseURL: coordinator.baseURL)
+            let agent = try await api.register("poll-agent")
+            let other = try await api.register("other-agent")
+            // Held long enough for the check below on a loaded machine.
+            let claim = "POST /v1/agents/claim?wait=10 HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(agent.token)\r\nContent-Length: 0\r\n\r\n"
+            let held = try (0..<2).map { _ in try RawConnection(port: coordinator.port) }
+            for connection in held { try connection.send(claim) }
+
+            // Once both are held, a third is refused (a 204 means one was not held yet).
+            var refused: RawResponse?
+            let deadline = ContinuousClock.now + .seconds(9)
+            while refused == nil, ContinuousClock.now < deadline {
+                let response = try await RawConnection(port: coordinator.port)
+                    .request("POST", APIPath.agentsClaim + "?wait=0", token: agent.token, timeout: .seconds(30))
+                if response.status == 429 { refused = response } else { #expect(response.status == 204) }
+            }
+            let response = try #require(refused, "no 429 while two polls were held with --max-polls-per-agent 2")
+            #expect(Int(response.headers["retry-after"] ?? "") ?? 0 >= 1)
+            let body = try JSONDecoder.flattenProtocol.decode(ErrorBody.self, from: response.body)
+            #expect(body.error.code == .tooManyRequests)
+            #expect(body.error.message.contains("poll-agent"))
+            #expect(try await api.claim(other, wait: 0) == nil)
+
+            for connection in held {
+                #expect(try await connection.readResponse(timeout: .seconds(30))?.status == 204)
+            }
+            #expect(try await api.claim(agent, wait: 0) == nil, "the agent's polls were not freed when they were answered")
+            let scrape = try await api.send(.GET, APIPath.metrics, token: nil)
+            #expect(String(decoding: scrape.body, as: UTF8.self).contains(#"flatten_refusals_total{reason="poll_limit"} "#))
+        }
+    }
+
+    @Test("wrong tokens get 401 until the address's burst is spent, then 429 with Retry-After and JSON, valid tokens too; valid calls never spend; other addresses are not affected")
+    func failedAuthentications() async throws {
+        try await withCoordinator(["--auth-limit-burst", "5", "--auth-limit-rate", "0.01"]) { coordinator in
+            let caller = try RawConnection(port: coordinator.port)
+            for _ in 0..<30 {
+                #expect(try await caller.request("GET", APIPath.agents, token: TestTokens.admin).status == 200)
+            }
+            for _ in 0..<5 {
+                #expect(try await caller.request("GET", APIPath.agents, token: "wrong-token").status == 401)
+            }
+            for token in ["wrong-token", TestTokens.admin, nil] {
+                let response = try await caller.request("GET", APIPath.agents, token: token)
+                #expect(response.status == 429, "token \(token ?? "none")")
+                // One token per 100 s.
+                let retryAfter = Int(response.headers["retry-after"] ?? "") ?? 0
+                #expect(retryAfter > 1 && retryAfter <= 100, "Retry-After: \(response.headers["retry-after"] ?? "none")")
+                let body = try JSONDecoder.flattenProtocol.decode(ErrorBody.self, from: response.body)
+                #expect(body.error.code == .tooManyRequests)
+                #expect(body.error.message.contains("127.0.0.1"))
+            }
+            // Health stays open to the refused address.
+            #expect(try await caller.request("GET", APIPath.healthz).status == 200)
+
+            // Another client address has its own budget.
+            let neighbour = try RawConnection(port: coordinator.port, from: "127.0.0.2")
+            #expect(try await neighbour.request("GET", APIPath.agents, token: TestTokens.admin).status == 200)
+            #expect(try await neighbour.request("GET", APIPath.agents, token: "wrong-token").status == 401)
+            let scrape = try await neighbour.request("GET", APIPath.metrics)
+            #expect(scrape.text.contains(#"flatten_refusals_total{reason="auth_limit"} 3"#))
+        }
+    }
+
+    @Test("behind a --trusted-proxy, callers are counted by the address the proxy put in X-Forwarded-For")
+    func trustedProxy() async throws {
+        try await withCoordinator(["--auth-limit-burst", "2", "--auth-limit-rate", "0.01", "--trusted-proxy", "127.0.0.1"]) { coordinator in
+            let proxy = try RawConnection(port: coordinator.port)
+            let guesser = ["X-Forwarded-For": "10.1.1.1, 192.0.2.1"]
+            for _ in 0..<2 {
+                #expect(try await proxy.request("GET", APIPath.agents, token: "wrong-token", headers: guesser).status == 401)
+            }
+            let refused = try await proxy.request("GET", APIPath.agents, token: TestTokens.admin, headers: guesser)
+            #expect(refused.status == 429)
+            #expect(refused.text.contains("192.0.2.1"))
+            // Other clients of the same proxy are not refused.
+            #expect(try await proxy.request("GET", APIPath.agents, token: TestTokens.admin, headers: ["X-Forwarded-For": "192.0.2.2"]).status == 200)
+            #expect(try await proxy.request("GET", APIPath.agents, token: TestTokens.admin).status == 200)
+            // A client that is not the proxy cannot pick its address with the header.
+            let direct = try RawConnection(port: coordinator.port, from: "127.0.0.2")
+            for _ in 0..<2 {
+                #expect(try await direct.request("GET", APIPath.agents, token: "wrong-token", headers: ["X-Forwarded-For": "192.0.2.\(Int.random(in: 3...250))"]).status == 401)
+            }
+            #expect(try await direct.request("GET", APIPath.agents, token: TestTokens.admin).status == 429)
+        }
+    }
+
+    @Test("enrollments spend the address's budget: past the burst, registration gets 429 from that address only")
+    func enrollments() async throws {
+        try await withCoordinator(["--auth-limit-burst", "3", "--auth-limit-rate", "0.01"]) { coordinator in
+            func register(_ name: String, from connection: RawConnection) async throws -> RawResponse {
+                try await connection.request("POST", APIPath.agentsRegister, token: TestTokens.enrollment, body: try registrationJSON(name))
+            }
+            let caller = try RawConnection(port: coordinator.port)
+            for index in 0..<3 {
+                #expect(try await register("enroll-\(index)", from: caller).status == 201)
+            }
+            let refused = try await register("enroll-3", from: caller)
+            #expect(refused.status == 429)
+            #expect(refused.headers["retry-after"] != nil)
+            let body = try JSONDecoder.flattenProtocol.decode(ErrorBody.self, from: refused.body)
+            #expect(body.error.code == .tooManyRequests)
+            #expect(body.error.message.contains("enrollments"))
+
+            let neighbour = try RawConnection(port: coordinator.port, from: "127.0.0.2")
+            #expect(try await register("enroll-4", from: neighbour).status == 201)
+
+            // Wrong enrollment tokens spend one each too.
+            let guesser = try RawConnection(port: coordinator.port, from: "127.0.0.3")
+            for index in 0..<3 {
+                let response = try await guesser.request("POST", APIPath.agentsRegister, token: "wrong-enrollment", body: try registrationJSON("guess-\(index)"))
+                #expect(response.status == 401)
+            }
+            #expect(try await guesser.request("POST", APIPath.agentsRegister, token: "wrong-enrollment", body: try registrationJSON("guess-3")).status == 429)
+        }
+    }
+
+    @Test("with --metrics-token-file, /metrics needs that token (401 without); health stays open")
+    func metricsToken() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("metrics-token-\(UUID().uuidString)")
+        try Data("metrics-secret-0123456789\n".utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        try await withCoordinator(["--metrics-token-file", file.path]) { coordinator in
+            let connection = try RawConnection(port: coordinator.port)
+            for token in [nil, "wrong-token", TestTokens.admin] {
+                let refused = try await connection.request("GET", APIPath.metrics, token: token)
+                #expect(refused.status == 401, "token \(token ?? "none")")
+                let body = try JSONDecoder.flattenProtocol.decode(ErrorBody.self, from: refused.body)
+                #expect(body.error.code == .unauthorized)
+            }
+            let scrape = try await connection.request("GET", APIPath.metrics, token: "metrics-secret-0123456789")
+            #expect(scrape.status == 200)
+            #expect(scrape.text.contains("flatten_jobs"))
+            #expect(try await connection.request("GET", APIPath.healthz).status == 200)
+            #expect(try await connection.request("GET", APIPath.readyz).status == 200)
+        }
+    }
+
+    @Test("an empty or missing --metrics-token-file stops the coordinator with a message naming the option and the file")
+    func badMetricsTokenFile() async throws {
+        let empty = FileManager.default.temporaryDirectory.appendingPathComponent("metrics-token-empty-\(UUID().uuidString)")
+        try Data("\n".utf8).write(to: empty)
+        defer { try? FileManager.default.removeItem(at: empty) }
+        let missing = FileManager.default.temporaryDirectory.appendingPathComponent("metrics-token-missing-\(UUID().uuidString)")
+        try await withScratchDatabase(prefix: "coord_test") { url in
+            for file in [empty, missing] {
+                do {
+                    let coordinator = try await CoordinatorProcess.start(databaseURL: url, arguments: ["--metrics-token-file", file.path])
+                    await coordinator.stop()
+                    Issue.record("the coordinator started with the metrics token file \(file.path)")
+                } catch {
+                    #expect("\(error)".contains("--metrics-token-file \(file.path)"), "\(error)")
+                }
+            }
+        }
+    }
+
+    // MARK: Support
+
+    private func withCoordinator(_ arguments: [String], _ body: (CoordinatorProcess) async throws -> Void) async throws {
+        try await withScratchDatabase(prefix: "coord_test") { url in
+            let coordinator = try await CoordinatorProcess.start(databaseURL: url, arguments: arguments)
+            do {
+                try await body(coordinator)
+            } catch {
+                Issue.record("coordinator log:\n\(coordinator.log.suffix(3000))")
+                await coordinator.stop()
+                throw error
+            }
+            await coordinator.stop()
+        }
+    }
+
+    private func registrationJSON(_ name: String) throws -> String {
+        let registration = AgentRegistration(name: name, engineVersion: "20.10.24", engineAPIVersion: "1.41")
+        return String(decoding: try JSONEncoder.flattenProtocol.encode(registration), as: UTF8.self)
+    }
+
+    /// Waits until `connection` has been accepted and served a request.
+    private func waitUntilServed(_ connection: RawConnection, coordinator: CoordinatorProcess) async throws {
+        let response = try await connection.request("GET", APIPath.healthz, timeout: .seconds(30))
+        #expect(response.status == 200)
+    }
+
+    private func eventually(timeout: Duration = .seconds(10), _ condition: () -> Bool) async throws -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while !condition() {
+            guard ContinuousClock.now < deadline else { return false }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return true
+    }
+}
