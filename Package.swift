@@ -190,7 +190,16 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
-        .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore", "FlattenProtocol"]),
+        .testTarget(
+            name: "AgentCoreTests",
+            dependencies: [
+                "AgentCore", "FlattenProtocol", "DockerEngine", "CoordinatorCore", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "FleetTests",
             dependencies: [

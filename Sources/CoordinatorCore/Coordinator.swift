@@ -64,6 +64,8 @@ public final class Coordinator: Sendable {
             .register(on: router)
         AgentRoutes(jobs: jobs, leases: leases, agents: agents, auth: authenticator, waiters: waiters, metrics: metrics, configuration: configuration)
             .register(on: router)
+        AgentControlRoutes(agents: agents, auth: authenticator, waiters: waiters, configuration: configuration, instance: instance)
+            .register(on: router)
         HealthRoutes(jobs: jobs, migrator: migrator, metrics: metrics, logger: logger)
             .register(on: router)
         return router

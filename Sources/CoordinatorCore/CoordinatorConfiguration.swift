@@ -37,6 +37,9 @@ public struct CoordinatorConfiguration: Sendable {
     /// How many claim statements, and how many completion statements, run at once; each holds
     /// a database connection while it runs.
     public var leaseStatementsInFlight: Int
+    /// Whether a newly registered agent waits, `pending`, for an operator's approval before it
+    /// gets jobs (`--enroll-approval`).
+    public var enrollApproval: Bool
 
     public init(
         host: String = "127.0.0.1",
@@ -55,7 +58,8 @@ public struct CoordinatorConfiguration: Sendable {
         pruneBatchSize: Int = 1000,
         databaseConnections: Int = 16,
         leaseBatchSize: Int = 64,
-        leaseStatementsInFlight: Int = 1
+        leaseStatementsInFlight: Int = 1,
+        enrollApproval: Bool = false
     ) {
         self.host = host
         self.port = port
@@ -74,5 +78,6 @@ public struct CoordinatorConfiguration: Sendable {
         self.databaseConnections = databaseConnections
         self.leaseBatchSize = leaseBatchSize
         self.leaseStatementsInFlight = leaseStatementsInFlight
+        self.enrollApproval = enrollApproval
     }
 }

@@ -90,6 +90,10 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("lease-statements"), help: "Claim statements (and completion statements) run at once, each on its own connection.")
     var leaseStatements: Int = 1
 
+    @Flag(name: .customLong("enroll-approval"),
+          help: "New agents wait, pending, for `flatctl agents approve NAME` before they get jobs (default: $FLATTEN_ENROLL_APPROVAL=1).")
+    var enrollApproval = false
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let address: ListenAddress
@@ -133,7 +137,8 @@ struct Serve: AsyncParsableCommand {
             retryBackoff: RetryBackoff(base: .seconds(retryBase), cap: .seconds(retryCap)),
             databaseConnections: databaseConnections,
             leaseBatchSize: leaseBatchSize,
-            leaseStatementsInFlight: leaseStatements)
+            leaseStatementsInFlight: leaseStatements,
+            enrollApproval: enrollApproval || Self.isTrue(environment["FLATTEN_ENROLL_APPROVAL"]))
         let coordinator = try Coordinator(configuration: configuration, logger: logger)
         try await coordinator.run { host, port in
             let shown = host.contains(":") ? "[\(host)]" : host
@@ -142,6 +147,11 @@ struct Serve: AsyncParsableCommand {
             logger.info("listening", metadata: ["address": "\(shown):\(port)"])
         }
         logger.info("stopped")
+    }
+
+    /// `1`, `true` or `yes` (any case) in an environment variable.
+    static func isTrue(_ value: String?) -> Bool {
+        ["1", "true", "yes"].contains(value?.trimmingCharacters(in: .whitespaces).lowercased() ?? "")
     }
 
     static func tokens(_ value: String?) -> [String] {
