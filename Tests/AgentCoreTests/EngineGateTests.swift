@@ -39,7 +39,7 @@ struct EngineGateTests {
             do {
                 try await coordinator.migrate()
                 let application = coordinator.makeApplication { _, bound in port.withLockedValue { $0 = bound } }
-                server = Task { try await application.runService() }
+                server = Task { try await application.runService(gracefulShutdownSignals: []) }
                 try await eventually("the coordinator listens") { port.withLockedValue { $0 } != nil }
 
                 let agent = Agent(configuration: AgentConfiguration(
