@@ -84,9 +84,9 @@ struct AgentControlRoutes<Context: RequestContext>: Sendable {
         guard let removed = try await agents.remove(name, reason: reason, onlineWithin: configuration.leaseDuration) else {
             throw Self.noAgent(name)
         }
+        // A long poll the agent holds ends with 204 (claims skip removed agents); its next
+        // call is refused.
         auth.forgetAgentToken(hash: removed.oldTokenHash)
-        // A held long poll of the removed agent answers now (and gets nothing).
-        waiters.wake(removed.removal.agent.id)
         return try JSONResponse.make(removed.removal)
     }
 
