@@ -305,6 +305,21 @@ struct AgentControlTests {
         }
     }
 
+    @Test("agents named like the agents' own routes are controlled by name")
+    func routeLikeNames() async throws {
+        try await TestFleet.run { fleet in
+            for name in ["engine", "claim", "register"] {
+                _ = try await fleet.api.register(name)
+                let paused = try decode(AgentInfo.self, from: try await fleet.api.control(APIPath.agentPause(name)))
+                #expect(paused.name == name)
+                #expect(paused.state == .paused)
+                let removed = try await fleet.api.send(.delete, APIPath.agent(name), token: TestTokens.admin)
+                try expectStatus(removed, .ok)
+                #expect(try decode(AgentRemoval.self, from: removed).agent.name == name)
+            }
+        }
+    }
+
     @Test("migration 4 adds agent control to a schema-3 database, keeping its agents")
     func migrationOnExistingSchema() async throws {
         try await withScratchDatabase(prefix: "coord_test") { url in

@@ -23,7 +23,13 @@ struct AgentControlRoutes<Context: RequestContext>: Sendable {
             router.post(RouterPath(path)) { request, context in try await apply(action, request, context) }
         }
         router.post(RouterPath(APIPath.agentRotateTokenTemplate)) { request, context in try await rotateToken(request, context) }
-        router.delete(RouterPath(APIPath.agentTemplate)) { request, context in try await remove(request, context) }
+        router.delete(RouterPath(APIPath.agentTemplate)) { request, context in try await remove(request, name: try agentName(context)) }
+        // The router prefers a constant segment to the `{id}` capture: an agent named like one
+        // of the agents' own routes is removed through that path.
+        for path in [APIPath.agentsEngine, APIPath.agentsRegister, APIPath.agentsClaim] {
+            let name = String(path.split(separator: "/").last ?? "")
+            router.delete(RouterPath(path)) { request, _ in try await remove(request, name: name) }
+        }
     }
 
     /// `POST /v1/agents/engine` (agents): 204; the agent reads `engine-unavailable` while its
@@ -70,9 +76,8 @@ struct AgentControlRoutes<Context: RequestContext>: Sendable {
 
     /// `DELETE /v1/agents/{name or id}?reason=TEXT`: 200 with the ``AgentRemoval``; the token is
     /// revoked and the agent's queued jobs are canceled with the reason.
-    func remove(_ request: Request, _ context: Context) async throws -> Response {
+    func remove(_ request: Request, name: String) async throws -> Response {
         try await auth.requireOperator(request)
-        let name = try agentName(context)
         var reason = "the agent \(name) was removed by an operator"
         if let given = request.uri.queryParameters["reason"].map(String.init) {
             let trimmed = given.trimmingCharacters(in: .whitespacesAndNewlines)
