@@ -24,9 +24,16 @@ extension Agent {
             if job.attempt > 1 {
                 await context.flattener.removeLeftovers(of: job.id)
             }
-            let ending = await flatten(job, control: control, flattener: context.flattener, logger: logger)
+            var ending = await flatten(job, control: control, flattener: context.flattener, logger: logger)
             await context.slots.release()
             let stop = control.stopReason ?? (Task.isCancelled ? .agentStopping : nil)
+            if stop == nil, case .failed(var failure) = ending, failure.isEngineConnectionLost,
+               await context.engine.isUnavailableNow() {
+                // The engine is still gone: the job was not at fault, and the coordinator gives
+                // the attempt back.
+                failure.isEngineUnavailable = true
+                ending = .failed(failure)
+            }
             log(ending, stop: stop, elapsed: start.duration(to: clock.now), logger: logger)
 
             if let report = ReportRule.report(

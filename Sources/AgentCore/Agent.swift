@@ -72,9 +72,11 @@ public final class Agent: Service {
                     baseURL: configuration.coordinatorURL, agentToken: identity.agentToken,
                     requestTimeout: configuration.requestTimeout, httpClient: httpClient)
                 let flattener = AgentFlattener(engine: engine, workDirectory: workDirectory, logger: logger)
+                let monitor = EngineMonitor(
+                    health: EngineHealth(engine: engine), client: client, backoff: configuration.backoff, logger: logger)
                 let context = RunContext(
                     client: client, state: state, flattener: flattener, name: identity.name,
-                    slots: JobSlots(count: configuration.concurrency))
+                    slots: JobSlots(count: configuration.concurrency), engine: monitor)
                 await runUntilStopped(context)
             } else {
                 logger.info("stopped before registering")
@@ -94,6 +96,8 @@ public final class Agent: Service {
         let flattener: AgentFlattener
         let name: String
         let slots: JobSlots
+        /// Checked before every claim: no claims while the engine does not answer.
+        let engine: EngineMonitor
     }
 
     // MARK: Setup
@@ -215,15 +219,22 @@ public final class Agent: Service {
     }
 
     /// Waits for a free slot, then long-polls until a job comes; `.claimingStopped` on a
-    /// graceful shutdown.
+    /// graceful shutdown. Before each claim the engine is checked: while it does not answer,
+    /// nothing is claimed (a job would only fail) and the coordinator is told once.
     private func claimNext(_ context: RunContext) async -> LoopEvent {
         guard !Task.isShuttingDownGracefully else { return .claimingStopped }
         let claim = await cancelWhenGracefulShutdown { () async -> ClaimResponse? in
             guard await context.slots.acquire() else { return nil }
             var failures = 0
             while !Task.isCancelled {
+                if let wait = await context.engine.beforeClaim() {
+                    do { try await Task.sleep(for: wait) } catch { break }
+                    continue
+                }
                 do {
-                    if let claim = try await context.client.claim(wait: self.configuration.claimWait) {
+                    let claim = try await context.client.claim(wait: self.configuration.claimWait)
+                    await context.engine.claimAnswered()
+                    if let claim {
                         return claim
                     }
                     failures = 0

@@ -101,7 +101,9 @@ public final class Coordinator: Sendable {
             .register(on: router)
         AgentRoutes(jobs: jobs, leases: leases, agents: agents, auth: authenticator, waiters: waiters, metrics: metrics, polls: polls, configuration: configuration)
             .register(on: router)
-        HealthRoutes(jobs: jobs, migrator: migrator, metrics: metrics,
+        AgentControlRoutes(agents: agents, auth: authenticator, waiters: waiters, configuration: configuration, instance: instance)
+            .register(on: router)
+                HealthRoutes(jobs: jobs, migrator: migrator, metrics: metrics,
                      metricsTokenHash: configuration.metricsToken.map(SecretToken.hash(of:)), logger: logger)
             .register(on: router)
         return router

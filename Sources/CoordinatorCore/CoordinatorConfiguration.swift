@@ -43,6 +43,9 @@ public struct CoordinatorConfiguration: Sendable {
     public var callerLimits = CallerLimits()
     /// When set, `GET /metrics` needs `Authorization: Bearer <metricsToken>`; health stays open.
     public var metricsToken: String?
+    /// Whether a newly registered agent waits, `pending`, for an operator's approval before it
+    /// gets jobs (`--enroll-approval`).
+    public var enrollApproval: Bool
 
     public init(
         host: String = "127.0.0.1",
@@ -62,7 +65,8 @@ public struct CoordinatorConfiguration: Sendable {
         databaseConnections: Int = 16,
         leaseBatchSize: Int = 64,
         leaseStatementsInFlight: Int = 1,
-        tlsIdentity: TLSIdentityFiles? = nil
+        tlsIdentity: TLSIdentityFiles? = nil,
+        enrollApproval: Bool = false
     ) {
         self.host = host
         self.port = port
@@ -82,5 +86,6 @@ public struct CoordinatorConfiguration: Sendable {
         self.leaseBatchSize = leaseBatchSize
         self.leaseStatementsInFlight = leaseStatementsInFlight
         self.tlsIdentity = tlsIdentity
+        self.enrollApproval = enrollApproval
     }
 }

@@ -29,6 +29,20 @@ public enum APIPath {
     public static let agentsRegister = "/v1/agents/register"
     /// `POST` long-polls for a job (answer: ``ClaimResponse``, or 204 when none came).
     public static let agentsClaim = "/v1/agents/claim"
+    /// `POST` an ``EngineReport`` (answer: 204).
+    public static let agentsEngine = "/v1/agents/engine"
+    /// `DELETE` removes an agent, by name or ID (answer: ``AgentRemoval``).
+    public static let agentTemplate = "/v1/agents/{id}"
+    /// `POST` pauses an agent (answer: ``AgentInfo``).
+    public static let agentPauseTemplate = "/v1/agents/{id}/pause"
+    /// `POST` resumes a paused or draining agent (answer: ``AgentInfo``).
+    public static let agentResumeTemplate = "/v1/agents/{id}/resume"
+    /// `POST` drains an agent (answer: ``AgentInfo``).
+    public static let agentDrainTemplate = "/v1/agents/{id}/drain"
+    /// `POST` approves a pending agent (answer: ``AgentInfo``).
+    public static let agentApproveTemplate = "/v1/agents/{id}/approve"
+    /// `POST` gives an agent a new token (answer: ``AgentRegistrationResponse``).
+    public static let agentRotateTokenTemplate = "/v1/agents/{id}/rotate-token"
     /// Liveness: the process is up.
     public static let healthz = "/healthz"
     /// Readiness: the process can serve (e.g. the database answers).
@@ -49,5 +63,25 @@ public enum APIPath {
     /// `/v1/batches/{id}`
     public static func batch(_ id: UUID) -> String { "/v1/batches/\(segment(id))" }
 
+    /// `/v1/agents/{name or id}`, the name percent-encoded.
+    public static func agent(_ nameOrID: String) -> String { "\(agents)/\(segment(nameOrID))" }
+    /// `/v1/agents/{name or id}/pause`
+    public static func agentPause(_ nameOrID: String) -> String { agent(nameOrID) + "/pause" }
+    /// `/v1/agents/{name or id}/resume`
+    public static func agentResume(_ nameOrID: String) -> String { agent(nameOrID) + "/resume" }
+    /// `/v1/agents/{name or id}/drain`
+    public static func agentDrain(_ nameOrID: String) -> String { agent(nameOrID) + "/drain" }
+    /// `/v1/agents/{name or id}/approve`
+    public static func agentApprove(_ nameOrID: String) -> String { agent(nameOrID) + "/approve" }
+    /// `/v1/agents/{name or id}/rotate-token`
+    public static func agentRotateToken(_ nameOrID: String) -> String { agent(nameOrID) + "/rotate-token" }
+
     private static func segment(_ id: UUID) -> String { id.uuidString.lowercased() }
+
+    /// A path segment: everything but unreserved characters percent-encoded.
+    private static func segment(_ text: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    }
 }

@@ -32,6 +32,8 @@ public struct AgentInfo: Sendable, Hashable, Codable, Identifiable {
     public var state: AgentState
     /// How many of its jobs are running now.
     public var runningJobs: Int
+    /// Why its engine does not answer, as the agent last reported it; nil while it answers.
+    public var engineError: String?
 
     public init(
         id: UUID,
@@ -46,7 +48,8 @@ public struct AgentInfo: Sendable, Hashable, Codable, Identifiable {
         runningJobs: Int,
         engineProduct: String? = nil,
         imageStore: String? = nil,
-        platform: String? = nil
+        platform: String? = nil,
+        engineError: String? = nil
     ) {
         self.id = id
         self.name = name
@@ -61,5 +64,6 @@ public struct AgentInfo: Sendable, Hashable, Codable, Identifiable {
         self.engineProduct = engineProduct
         self.imageStore = imageStore
         self.platform = platform
+        self.engineError = engineError
     }
 }

@@ -88,6 +88,27 @@ struct CoordinatorAPI: Sendable {
         return AgentList(agents: agents)
     }
 
+    /// `POST /v1/agents/{name}/pause|resume|drain|approve` (`path` from ``APIPath``): the agent.
+    func controlAgent(_ name: String, path: String) async throws -> AgentInfo {
+        try await call(.POST, path, body: nil as String?, what: "agent \(String(reflecting: name))")
+    }
+
+    /// `DELETE /v1/agents/{name}?reason=`
+    func removeAgent(_ name: String, reason: String?) async throws -> AgentRemoval {
+        var path = APIPath.agent(name)
+        if let reason {
+            var components = URLComponents()
+            components.queryItems = [URLQueryItem(name: "reason", value: reason)]
+            path += "?" + (components.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B") ?? "")
+        }
+        return try await call(.DELETE, path, body: nil as String?, what: "agent \(String(reflecting: name))")
+    }
+
+    /// `POST /v1/agents/{name}/rotate-token`: the agent's ID and new token.
+    func rotateAgentToken(_ name: String) async throws -> AgentRegistrationResponse {
+        try await call(.POST, APIPath.agentRotateToken(name), body: nil as String?, what: "agent \(String(reflecting: name))")
+    }
+
     // MARK: Transport
 
     /// The clients made so far, by CA file; they live as long as the process, like

@@ -96,6 +96,9 @@ struct Serve: AsyncParsableCommand {
     var leaseStatements: Int = 1
 
     @OptionGroup(title: "Callers") var callers: CallerLimitOptions
+    @Flag(name: .customLong("enroll-approval"),
+          help: "New agents wait, pending, for `flatctl agents approve NAME` before they get jobs (default: $FLATTEN_ENROLL_APPROVAL=1).")
+    var enrollApproval = false
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
@@ -155,7 +158,8 @@ struct Serve: AsyncParsableCommand {
             databaseConnections: databaseConnections,
             leaseBatchSize: leaseBatchSize,
             leaseStatementsInFlight: leaseStatements,
-            tlsIdentity: tlsIdentity)
+            tlsIdentity: tlsIdentity,
+            enrollApproval: enrollApproval || Self.isTrue(environment["FLATTEN_ENROLL_APPROVAL"]))
         configuration.callerLimits = callerLimits
         configuration.metricsToken = metricsToken
         let coordinator = try Coordinator(configuration: configuration, logger: logger)
@@ -166,6 +170,11 @@ struct Serve: AsyncParsableCommand {
             logger.info("listening", metadata: ["address": "\(shown):\(port)", "scheme": "\(tlsIdentity == nil ? "http" : "https")"])
         }
         logger.info("stopped")
+    }
+
+    /// `1`, `true` or `yes` (any case) in an environment variable.
+    static func isTrue(_ value: String?) -> Bool {
+        ["1", "true", "yes"].contains(value?.trimmingCharacters(in: .whitespaces).lowercased() ?? "")
     }
 
     static func tokens(_ value: String?) -> [String] {

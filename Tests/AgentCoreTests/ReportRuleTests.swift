@@ -27,6 +27,26 @@ struct ReportRuleTests {
         #expect(report(.skipped(reason: "saves 1%, less than 10%")) == .complete(JobCompletion(leaseToken: "lease", outcome: .skipped(reason: "saves 1%, less than 10%"))))
     }
 
+    @Test("a failure because the engine vanished is retryable and says so, so the attempt is given back")
+    func engineUnavailable() {
+        let failure = FlattenFailure(
+            message: "cannot reach the Docker engine at unix:///gone.sock", isRetryable: true,
+            isEngineConnectionLost: true, isEngineUnavailable: true)
+        #expect(report(.failed(failure)) == .fail(JobFailure(
+            leaseToken: "lease", message: "the engine of host-a stopped answering: cannot reach the Docker engine at unix:///gone.sock",
+            retryable: true, engineUnavailable: true)))
+        // A lost connection to an engine that answers again is an ordinary failure.
+        let transient = FlattenFailure(message: "the connection broke", isRetryable: true, isEngineConnectionLost: true)
+        #expect(report(.failed(transient)) == .fail(JobFailure(leaseToken: "lease", message: "the connection broke", retryable: true)))
+        // An operator's cancel still wins.
+        guard case .fail(let canceled) = report(.failed(failure), stop: .canceledByOperator) else {
+            Issue.record("expected a failure report")
+            return
+        }
+        #expect(canceled.engineUnavailable == nil)
+        #expect(!canceled.retryable)
+    }
+
     @Test("an image absent on the host is skipped, naming the host")
     func imageAbsentIsSkipped() {
         let failure = FlattenFailure(message: "image 'app:1.2' was not found on the engine", isRetryable: false, isImageNotFound: true)

@@ -103,8 +103,9 @@ struct AgentEngineDetailsTests {
                     VALUES (\(id), 'old', '{"zone": "1"}'::jsonb, '20.10.24', '1.41', 1, 2, 'hash-of-old')
                     """)
 
-                #expect(try await Migrator(client: client).migrate() == [3])
-                #expect(try await Migrator(client: client).currentVersion() == 3)
+                // 3 and every later migration (the store reads their columns too).
+                #expect(try await Migrator(client: client).migrate() == Array(3...Migrations.latestVersion))
+                #expect(try await Migrator(client: client).currentVersion() == Migrations.latestVersion)
 
                 let store = AgentStore(client: client)
                 let listed = try #require(try await store.agents(onlineWithin: .seconds(30)).first)

@@ -39,7 +39,9 @@ import Testing
 
 @Suite struct ProtocolVersionTests {
     @Test func currentIsSupported() {
-        #expect(FlattenProtocolVersion.current == 1)
+        #expect(FlattenProtocolVersion.current == 2)
+        // Version 1 agents (before agent control and engine reports) are still served.
+        #expect(FlattenProtocolVersion.isSupported(1))
         #expect(FlattenProtocolVersion.isSupported(FlattenProtocolVersion.current))
         #expect(!FlattenProtocolVersion.isSupported(0))
         #expect(!FlattenProtocolVersion.isSupported(FlattenProtocolVersion.supported.upperBound + 1))

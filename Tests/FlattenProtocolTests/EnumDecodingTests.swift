@@ -25,7 +25,7 @@ import Testing
 
     @Test func unknownAgentState() throws {
         let failure = try #require(decodingFailure(AgentState.self, #""sleeping""#))
-        #expect(failure == #"unknown value "sleeping" for top level; expected one of: online, offline"#)
+        #expect(failure == #"unknown value "sleeping" for top level; expected one of: online, offline, paused, draining, pending, engine-unavailable, removed"#)
     }
 
     @Test func unknownStateKeyInBatchCounts() throws {

@@ -88,6 +88,11 @@ public struct CoordinatorClient: Sendable {
         return try decode(Job.self, reply)
     }
 
+    /// `POST /v1/agents/engine`: whether the agent's engine answers (protocol version 2).
+    public func reportEngine(_ report: EngineReport) async throws {
+        _ = try await send(.POST, APIPath.agentsEngine, token: agentToken, body: report)
+    }
+
     // MARK: Transport
 
     struct Reply {

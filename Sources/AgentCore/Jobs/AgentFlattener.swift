@@ -39,7 +39,8 @@ struct AgentFlattener: Sendable {
                 message: error.description,
                 isRetryable: error.isRetryable,
                 isImageNotFound: error.isImageNotFound,
-                isCanceled: error.isCanceled))
+                isCanceled: error.isCanceled,
+                isEngineConnectionLost: error.engineError.map { $0.isUnreachable || $0.isTransportFailure } ?? false))
         }
     }
 

@@ -10,6 +10,7 @@ import FlattenProtocol
 /// | image not found | none | complete, skipped ("not on this host") |
 /// | failed | canceled by operator | fail, not retryable (the coordinator records `canceled`) |
 /// | failed | agent stopping | fail, retryable (another attempt will run it) |
+/// | failed, engine unavailable | none | fail, retryable, `engineUnavailable` (the attempt is given back) |
 /// | failed | none | fail, retryable as the flatten said |
 public enum ReportRule {
     /// The longest failure message, skip reason or warning sent, in UTF-8 bytes; longer ones are
@@ -51,6 +52,12 @@ public enum ReportRule {
                     return .complete(JobCompletion(
                         leaseToken: leaseToken,
                         outcome: .skipped(reason: ProtocolLimits.fittedMessage("not on \(agentName): \(failure.message)"))))
+                }
+                if failure.isEngineUnavailable {
+                    return .fail(JobFailure(
+                        leaseToken: leaseToken,
+                        message: String("the engine of \(agentName) stopped answering: \(failure.message)".prefix(maximumMessageLength)),
+                        retryable: true, engineUnavailable: true))
                 }
                 return .fail(JobFailure(
                     leaseToken: leaseToken,

@@ -111,6 +111,12 @@ public struct Authenticator: Sendable {
         return agentToken
     }
 
+    /// Forgets a token this process may have cached (rotated or revoked): refused at once here;
+    /// other coordinators refuse it when their cache entry expires (``AgentTokenCache/lifetime``).
+    public func forgetAgentToken(hash: String) {
+        cache.forget(hash)
+    }
+
     private func agent(tokenHash: String) async throws -> AuthenticatedAgent? {
         if let cached = cache.agent(for: tokenHash) { return cached }
         guard let agent = try await agents.agent(tokenHash: tokenHash) else { return nil }
@@ -122,20 +128,42 @@ public struct Authenticator: Sendable {
 /// Agents already verified by token hash, so the hot paths (claim, heartbeat, complete) skip a
 /// database round trip.
 ///
-/// Safe to keep for the life of the process because a token never changes owner: tokens are
-/// random, an agent keeps its token when it re-registers, and agents are never renamed.
+/// A token never changes owner (tokens are random, agents are never renamed), but an operator
+/// can rotate or revoke it: the coordinator that does so forgets it at once, and every entry
+/// expires after ``lifetime`` so other coordinators of the database refuse it soon after.
 final class AgentTokenCache: Sendable {
     private static let capacity = 100_000
-    private let entries = NIOLockedValueBox<[String: AuthenticatedAgent]>([:])
+    /// How long a verified token is trusted without asking the database again.
+    static let lifetime: Duration = .seconds(5)
+
+    private struct Entry {
+        var agent: AuthenticatedAgent
+        var expires: ContinuousClock.Instant
+    }
+
+    private let entries = NIOLockedValueBox<[String: Entry]>([:])
 
     func agent(for tokenHash: String) -> AuthenticatedAgent? {
-        entries.withLockedValue { $0[tokenHash] }
+        let now = ContinuousClock.now
+        return entries.withLockedValue { entries in
+            guard let entry = entries[tokenHash] else { return nil }
+            guard entry.expires > now else {
+                entries[tokenHash] = nil
+                return nil
+            }
+            return entry.agent
+        }
     }
 
     func remember(_ agent: AuthenticatedAgent, for tokenHash: String) {
+        let expires = ContinuousClock.now + Self.lifetime
         entries.withLockedValue { entries in
             if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
-            entries[tokenHash] = agent
+            entries[tokenHash] = Entry(agent: agent, expires: expires)
         }
+    }
+
+    func forget(_ tokenHash: String) {
+        _ = entries.withLockedValue { $0.removeValue(forKey: tokenHash) }
     }
 }

@@ -63,7 +63,8 @@ struct AgentRoutes<Context: RequestContext>: Sendable {
             registered = try await agents.register(
                 registration,
                 presentedTokenHash: presentedAgentToken.map(SecretToken.hash(of:)),
-                newTokenHash: SecretToken.hash(of: newToken))
+                newTokenHash: SecretToken.hash(of: newToken),
+                pendingApproval: configuration.enrollApproval)
         } catch let refusal as RegistrationRefusal {
             throw APIError(.conflict, .conflict, refusal.description)
         }
@@ -78,6 +79,7 @@ struct AgentRoutes<Context: RequestContext>: Sendable {
     /// `POST /v1/agents/claim?wait=SECONDS`: 200 with a job under a new lease, or 204 when none
     /// came within the wait (at most ``CoordinatorConfiguration/maxClaimWait``; 0 when absent);
     /// 429 when the agent already has ``CallerLimits/maxPollsPerAgent`` claims open.
+    /// A paused, draining or pending agent waits and gets 204 (``AgentRules/mayClaim(_:)``).
     func claim(_ request: Request) async throws -> Response {
         let agent = try await auth.requireAgent(request)
         let wait = try claimWait(request)
@@ -146,7 +148,8 @@ struct AgentRoutes<Context: RequestContext>: Sendable {
         let failure = try await request.decodeJSON(JobFailure.self, limit: configuration.maxBodySize)
         let outcome = try await jobs.fail(
             job: id, agent: agent.id, leaseTokenHash: SecretToken.hash(of: failure.leaseToken),
-            message: failure.message, retryable: failure.retryable, backoff: configuration.retryBackoff)
+            message: failure.message, retryable: failure.retryable,
+            engineUnavailable: failure.engineUnavailable ?? false, backoff: configuration.retryBackoff)
         return try respond(outcome, job: id) { try JSONResponse.make($0) }
     }
 

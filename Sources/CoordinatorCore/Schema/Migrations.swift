@@ -9,6 +9,7 @@ public enum Migrations {
         Migration(version: 1, name: "initial schema", sql: initialSchema),
         Migration(version: 2, name: "job events without a foreign key", sql: eventsWithoutForeignKey),
         Migration(version: 3, name: "agents' engine product, image store and platform", sql: agentEngineDetails),
+        Migration(version: 4, name: "agent control and engine availability", sql: agentControl),
     ]
 
     /// The version a database must have reached for this build to serve it.
@@ -113,5 +114,25 @@ public enum Migrations {
             ADD COLUMN engine_product text,
             ADD COLUMN image_store    text,
             ADD COLUMN platform       text;
+        """
+
+    /// What operators decide about an agent, and what it reports of its engine.
+    ///
+    /// - `control`: `active`, `paused`, `draining` or `pending` (``AgentControl``); existing
+    ///   agents are `active`. A column with a constant default only changes the catalog.
+    /// - `removed_at`: set when an operator removes the agent. The row stays, because its jobs
+    ///   keep naming it; its `token_hash` is replaced by a value no token hashes to.
+    /// - `engine_unavailable_since`, `engine_error`: set while the agent reports that its engine
+    ///   does not answer.
+    ///
+    /// A coordinator of schema 3 still serving ignores these columns: it hands jobs to paused
+    /// agents until it is upgraded too.
+    static let agentControl = """
+        ALTER TABLE agents
+            ADD COLUMN control text NOT NULL DEFAULT 'active'
+                CHECK (control IN ('active', 'paused', 'draining', 'pending')),
+            ADD COLUMN removed_at timestamptz,
+            ADD COLUMN engine_unavailable_since timestamptz,
+            ADD COLUMN engine_error text;
         """
 }

@@ -19,21 +19,25 @@ public struct AgentStore: Sendable {
     /// - Parameters:
     ///   - presentedTokenHash: the hash of the agent token the caller presented, if any.
     ///   - newTokenHash: the hash to store for a new agent (its token is returned to it once).
-    /// - Returns: the agent's ID and whether it was created.
+    ///   - pendingApproval: a new agent starts `pending` (``AgentControl``) instead of `active`.
+    /// - Returns: the agent's ID and whether it was created. The name of a removed agent is
+    ///   free: registering it again revives that row (its jobs keep their history) with the new
+    ///   token, as a new agent (`created`).
     /// - Throws: ``RegistrationRefusal/nameTaken(_:)`` when the name belongs to an agent whose
     ///   token was not presented.
     public func register(
-        _ registration: AgentRegistration, presentedTokenHash: String?, newTokenHash: String
+        _ registration: AgentRegistration, presentedTokenHash: String?, newTokenHash: String, pendingApproval: Bool = false
     ) async throws -> (id: UUID, created: Bool) {
+        let initialControl = (pendingApproval ? AgentControl.pending : .active).rawValue
         let labelsJSON = try JSONColumn.encode(registration.labels)
         let newID = UUID()
         return try await client.withTransaction { connection in
             let inserted = try await connection.query("""
                 INSERT INTO agents (id, name, labels, engine_version, engine_api_version, protocol_version, capacity, token_hash,
-                                    engine_product, image_store, platform)
+                                    engine_product, image_store, platform, control)
                 VALUES (\(newID), \(registration.name), \(labelsJSON)::jsonb, \(registration.engineVersion),
                         \(registration.engineAPIVersion), \(registration.protocolVersion), \(registration.capacity), \(newTokenHash),
-                        \(registration.engineProduct), \(registration.imageStore), \(registration.platform))
+                        \(registration.engineProduct), \(registration.imageStore), \(registration.platform), \(initialControl))
                 ON CONFLICT (name) DO NOTHING
                 RETURNING id
                 """)
@@ -41,9 +45,24 @@ public struct AgentStore: Sendable {
                 return (newID, true)
             }
             let existing = try await connection.query(
-                "SELECT id, token_hash FROM agents WHERE name = \(registration.name) FOR UPDATE")
+                "SELECT id, token_hash, removed_at IS NOT NULL AS removed FROM agents WHERE name = \(registration.name) FOR UPDATE")
             guard let row = existing.first else {
                 throw StoreError(description: "agent \(registration.name) vanished during registration")
+            }
+            if try row.decode(Bool.self, column: "removed") {
+                let id = try row.decode(UUID.self, column: "id")
+                try await connection.query("""
+                    UPDATE agents
+                    SET labels = \(labelsJSON)::jsonb, engine_version = \(registration.engineVersion),
+                        engine_api_version = \(registration.engineAPIVersion),
+                        protocol_version = \(registration.protocolVersion), capacity = \(registration.capacity),
+                        engine_product = \(registration.engineProduct), image_store = \(registration.imageStore),
+                        platform = \(registration.platform), token_hash = \(newTokenHash), control = \(initialControl),
+                        removed_at = NULL, engine_unavailable_since = NULL, engine_error = NULL,
+                        registered_at = now(), last_seen_at = now()
+                    WHERE id = \(id)
+                    """)
+                return (id, true)
             }
             let storedHash = try row.decode(String.self, column: "token_hash")
             guard let presentedTokenHash, ConstantTime.equals(storedHash, presentedTokenHash) else {
@@ -66,7 +85,8 @@ public struct AgentStore: Sendable {
 
     /// The agent whose token hashes to `tokenHash`, or nil.
     public func agent(tokenHash: String) async throws -> AuthenticatedAgent? {
-        let rows = try await client.query("SELECT id, name, token_hash FROM agents WHERE token_hash = \(tokenHash)")
+        let rows = try await client.query(
+            "SELECT id, name, token_hash FROM agents WHERE token_hash = \(tokenHash) AND removed_at IS NULL")
         guard let row = rows.first else { return nil }
         // The index lookup already matched; comparing again in constant time keeps the final
         // decision free of data-dependent timing whatever the index does.
@@ -74,7 +94,7 @@ public struct AgentStore: Sendable {
         return AuthenticatedAgent(id: try row.decode(UUID.self, column: "id"), name: try row.decode(String.self, column: "name"))
     }
 
-    /// Every agent by name, online when seen within `onlineWithin`.
+    /// Every agent not removed, by name, online when seen within `onlineWithin`.
     public func agents(onlineWithin: Duration) async throws -> [AgentInfo] {
         try await agents(onlineWithin: onlineWithin, after: nil, limit: nil).agents
     }
@@ -87,31 +107,14 @@ public struct AgentStore: Sendable {
         // One row more than the page tells whether another page follows.
         let fetch = limit.map { $0 + 1 }
         let rows = try await client.query("""
-            SELECT a.id, a.name, a.labels, a.engine_version, a.engine_api_version, a.capacity,
-                   a.engine_product, a.image_store, a.platform, a.last_seen_at, a.registered_at,
-                   a.last_seen_at > now() - \(onlineWithin.seconds) * interval '1 second' AS online,
-                   (SELECT count(*) FROM jobs j WHERE j.agent_id = a.id AND j.state = 'running') AS running_jobs
+            SELECT \(unescaped: AgentInfo.columns),
+                   a.last_seen_at > now() - \(onlineWithin.seconds) * interval '1 second' AS online
             FROM agents a
-            WHERE \(cursor?.name)::text IS NULL OR a.name > \(cursor?.name)
+            WHERE a.removed_at IS NULL AND (\(cursor?.name)::text IS NULL OR a.name > \(cursor?.name))
             ORDER BY a.name
             LIMIT \(fetch)
             """)
-        let page = try rows.prefix(limit ?? rows.count).map { row in
-            AgentInfo(
-                id: try row.decode(UUID.self, column: "id"),
-                name: try row.decode(String.self, column: "name"),
-                labels: try JSONColumn.decode([String: String].self, column: "labels", of: row) ?? [:],
-                engineVersion: try row.decode(String.self, column: "engine_version"),
-                engineAPIVersion: try row.decode(String.self, column: "engine_api_version"),
-                capacity: try row.decode(Int.self, column: "capacity"),
-                lastSeenAt: try row.decode(Date.self, column: "last_seen_at"),
-                registeredAt: try row.decode(Date.self, column: "registered_at"),
-                state: try row.decode(Bool.self, column: "online") ? .online : .offline,
-                runningJobs: try row.decode(Int.self, column: "running_jobs"),
-                engineProduct: try row.decode(String?.self, column: "engine_product"),
-                imageStore: try row.decode(String?.self, column: "image_store"),
-                platform: try row.decode(String?.self, column: "platform"))
-        }
+        let page = try rows.prefix(limit ?? rows.count).map(AgentInfo.init(row:))
         let next = limit.flatMap { rows.count > $0 ? page.last.map { AgentCursor(name: $0.name) } : nil }
         return (page, next)
     }

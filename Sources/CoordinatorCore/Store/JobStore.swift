@@ -32,7 +32,9 @@ public struct JobStore: Sendable {
     ///
     /// - Parameters:
     ///   - onlineWithin: how recently an agent must have been seen to count as live for a fleet
-    ///     target (`selector` or `all`); a `host` target names its agent whatever its state.
+    ///     target (`selector` or `all`), which reaches only `online` agents
+    ///     (``AgentRules/receivesFleetJobs(_:)``: active, seen, engine available); a `host`
+    ///     target names its agent whatever its state, unless it was removed.
     ///   - instance: this coordinator's ID, put in the notification so it can ignore its own.
     /// - Throws: ``SubmissionRefusal`` when no agent matches or the key was used for a
     ///   different submission.
@@ -90,9 +92,11 @@ public struct JobStore: Sendable {
                     SELECT gen_random_uuid(), \(batchID), a.id, \(image), \(optionsJSON)::jsonb, 'queued',
                            \(submission.priority), \(submission.maxAttempts)
                     FROM agents a
-                    WHERE (\(host)::text IS NULL OR a.name = \(host))
+                    WHERE a.removed_at IS NULL
+                      AND (\(host)::text IS NULL OR a.name = \(host))
                       AND (\(selectorJSON)::jsonb IS NULL OR a.labels @> \(selectorJSON)::jsonb)
-                      AND (NOT \(fleet) OR a.last_seen_at > now() - \(onlineSeconds) * interval '1 second')
+                      AND (NOT \(fleet) OR (a.last_seen_at > now() - \(onlineSeconds) * interval '1 second'
+                                            AND a.control = 'active' AND a.engine_unavailable_since IS NULL))
                     RETURNING *
                 ), events AS (
                     INSERT INTO job_events (job_id, kind, attempt) SELECT id, 'queued', 0 FROM inserted
@@ -233,6 +237,10 @@ public struct JobStore: Sendable {
     /// (`FOR UPDATE SKIP LOCKED`); several requests of one agent get that agent's best jobs in
     /// request order.
     ///
+    /// Only agents that may claim (``AgentRules/mayClaim(_:)``: `control` is `active`) get jobs.
+    /// A claim also clears an agent's report of an unavailable engine: it claims only when its
+    /// engine answers.
+    ///
     /// - Returns: per request, in order, the job (now `running`, attempt counted) and the
     ///   lease's expiry, or nil when the agent had nothing (more) to claim.
     func claim(_ requests: [ClaimRequest], leaseDuration: Duration) async throws -> [ClaimedJob?] {
@@ -246,10 +254,13 @@ public struct JobStore: Sendable {
                 FROM unnest(\(agents)::text[], \(hashes)::text[]) WITH ORDINALITY AS r(agent_id, lease_hash, n)
             ), wanted AS (
                 SELECT agent_id, count(*) AS k FROM req GROUP BY agent_id
+            ), allowed AS (
+                SELECT w.agent_id, w.k FROM wanted w JOIN agents ag ON ag.id = w.agent_id
+                WHERE ag.control = 'active' AND ag.removed_at IS NULL
             ), picked AS (
                 SELECT p.id, w.agent_id,
                        row_number() OVER (PARTITION BY w.agent_id ORDER BY p.priority DESC, p.created_at, p.id) AS slot
-                FROM wanted w CROSS JOIN LATERAL (
+                FROM allowed w CROSS JOIN LATERAL (
                     SELECT id, priority, created_at FROM jobs
                     WHERE agent_id = w.agent_id AND state = 'queued' AND not_before <= now()
                     ORDER BY priority DESC, created_at, id
@@ -265,7 +276,7 @@ public struct JobStore: Sendable {
                 WHERE j.id = p.id
                 RETURNING j.*, r.n
             ), seen AS (
-                \(unescaped: Self.markSeenSQL(agentsRelation: "SELECT agent_id FROM wanted"))
+                \(unescaped: Self.markSeenSQL(agentsRelation: "SELECT agent_id FROM wanted", clearingEngineReport: true))
             ), events AS (
                 INSERT INTO job_events (job_id, kind, attempt) SELECT id, 'claimed', attempt FROM claimed
             )
@@ -300,16 +311,31 @@ public struct JobStore: Sendable {
     /// Batches mark many agents at once; taking their rows in ID order and skipping rows another
     /// transaction holds means two batches never wait on each other (or deadlock) over who
     /// records a sighting that the other is recording anyway.
-    static func markSeenSQL(agentsRelation: String) -> String {
-        """
-        UPDATE agents SET last_seen_at = now()
-        WHERE id IN (
-            SELECT id FROM agents
-            WHERE id IN (\(agentsRelation)) AND last_seen_at < now() - interval '1 second'
-            ORDER BY id
-            FOR UPDATE SKIP LOCKED
-        )
-        """
+    ///
+    /// With `clearingEngineReport` (claims), it also clears a report of an unavailable engine,
+    /// in the same update: two updates of one row in one statement would keep only one.
+    static func markSeenSQL(agentsRelation: String, clearingEngineReport: Bool = false) -> String {
+        guard clearingEngineReport else {
+            return """
+                UPDATE agents SET last_seen_at = now()
+                WHERE id IN (
+                    SELECT id FROM agents
+                    WHERE id IN (\(agentsRelation)) AND last_seen_at < now() - interval '1 second'
+                    ORDER BY id
+                    FOR UPDATE SKIP LOCKED
+                )
+                """
+        }
+        return """
+            UPDATE agents SET last_seen_at = now(), engine_unavailable_since = NULL, engine_error = NULL
+            WHERE id IN (
+                SELECT id FROM agents
+                WHERE id IN (\(agentsRelation))
+                  AND (last_seen_at < now() - interval '1 second' OR engine_unavailable_since IS NOT NULL)
+                ORDER BY id
+                FOR UPDATE SKIP LOCKED
+            )
+            """
     }
 
     /// Renews the lease of a running job and stores its progress.
@@ -421,22 +447,26 @@ public struct JobStore: Sendable {
         return outcomes
     }
 
-    /// Records a failed attempt, following ``JobRules/stateAfterFailure(retryable:cancelRequested:attempt:maxAttempts:)``:
-    /// canceled when a cancel was requested, requeued after `backoff` when retryable with
-    /// attempts left, else failed.
+    /// Records a failed attempt, following ``JobRules/outcomeAfterFailure(retryable:engineUnavailable:cancelRequested:attempt:maxAttempts:)``:
+    /// canceled when a cancel was requested; requeued with the attempt refunded when the
+    /// agent's engine became unavailable; requeued after `backoff` when retryable with attempts
+    /// left; else failed.
     ///
     /// A repeat of a failure that was already stored (same lease; job requeued, failed or
     /// canceled since) returns the job as ``LeasedOutcome/repeated(_:)``.
     public func fail(
-        job id: UUID, agent: UUID, leaseTokenHash: String, message: String, retryable: Bool, backoff: RetryBackoff
+        job id: UUID, agent: UUID, leaseTokenHash: String, message: String, retryable: Bool,
+        engineUnavailable: Bool = false, backoff: RetryBackoff
     ) async throws -> LeasedOutcome<Job> {
-        let errorJSON = try JSONColumn.encode(JobError(message: message, retryable: retryable))
+        let errorJSON = try JSONColumn.encode(JobError(message: message, retryable: retryable || engineUnavailable))
         let rows = try await client.query("""
             WITH target AS (
                 SELECT id,
                        CASE WHEN cancel_requested THEN 'canceled'
+                            WHEN \(engineUnavailable) THEN 'queued'
                             WHEN \(retryable) AND attempt < max_attempts THEN 'queued'
-                            ELSE 'failed' END AS next_state
+                            ELSE 'failed' END AS next_state,
+                       (NOT cancel_requested AND \(engineUnavailable)) AS refund
                 FROM jobs
                 WHERE id = \(id) AND agent_id = \(agent) AND state = 'running'
                   AND lease_token_hash = \(leaseTokenHash) AND lease_expires_at > now()
@@ -444,8 +474,10 @@ public struct JobStore: Sendable {
             ), failed AS (
                 UPDATE jobs j
                 SET state = t.next_state,
+                    attempt = CASE WHEN t.refund THEN j.attempt - 1 ELSE j.attempt END,
                     not_before = CASE WHEN t.next_state = 'queued'
-                        THEN now() + least(\(backoff.base.seconds) * power(2, j.attempt), \(backoff.cap.seconds)) * interval '1 second'
+                        THEN now() + least(\(backoff.base.seconds) * power(2, CASE WHEN t.refund THEN j.attempt - 1 ELSE j.attempt END),
+                                           \(backoff.cap.seconds)) * interval '1 second'
                         ELSE j.not_before END,
                     finished_at = CASE WHEN t.next_state = 'queued' THEN NULL ELSE now() END,
                     error = \(errorJSON)::jsonb, lease_expires_at = NULL, updated_at = now()
@@ -589,8 +621,9 @@ public struct JobStore: Sendable {
                 UPDATE agents SET last_seen_at = now()
                 WHERE id = ANY(\(ids)::uuid[]) AND last_seen_at < now() - \(touchAfter.seconds) * interval '1 second'
             )
-            SELECT DISTINCT agent_id FROM jobs
-            WHERE state = 'queued' AND not_before <= now() AND agent_id = ANY(\(ids)::uuid[])
+            SELECT DISTINCT j.agent_id FROM jobs j JOIN agents a ON a.id = j.agent_id
+            WHERE j.state = 'queued' AND j.not_before <= now() AND j.agent_id = ANY(\(ids)::uuid[])
+              AND a.control = 'active' AND a.removed_at IS NULL
             """)
         return try rows.map { try $0.decode(UUID.self, column: "agent_id") }
     }

@@ -2,28 +2,16 @@ import ArgumentParser
 import FlattenProtocol
 import Foundation
 
-/// `flatctl agents`
+/// `flatctl agents [list]`, and the agent control subcommands.
 struct AgentsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "agents",
-        abstract: "List the registered agents: state, labels, engine, image store, platform, capacity and running jobs.",
-        discussion: """
-            ENGINE is the product and its version (Docker 28.5.2, Podman 4.3.1); STORE is where \
-            the engine keeps images, which decides whether --compression applies (containerd, \
-            containers-storage) or not (graphdriver). An agent that did not report a detail \
-            (an older agent) shows -.
-            """)
-
-    @OptionGroup var connection: ConnectionOptions
-
-    func run() async throws {
-        let list = try await connection.client().agents()
-        if connection.json {
-            try JSONOutput.print(list)
-            return
-        }
-        Terminal.write(Self.render(list.agents, width: Terminal.width))
-    }
+        abstract: "List the registered agents, or control one (pause, resume, drain, approve, remove, rotate-token).",
+        subcommands: [
+            AgentsListCommand.self, AgentPauseCommand.self, AgentResumeCommand.self, AgentDrainCommand.self,
+            AgentApproveCommand.self, AgentRemoveCommand.self, AgentRotateTokenCommand.self,
+        ],
+        defaultSubcommand: AgentsListCommand.self)
 
     /// The agents as a table, one line each. On a narrow terminal the store gives up its driver
     /// before its kind (`containers-storage` is 18 characters): the kind decides compression.
