@@ -38,7 +38,7 @@ public struct EngineReportRule: Sendable, Hashable {
             consecutiveUnavailable += 1
             let delay = max(backoff.delay(forAttempt: consecutiveUnavailable - 1, unit: unit), backoff.base)
             let report = coordinatorBelievesAvailable
-                ? EngineReport(available: false, message: String(message.prefix(ReportRule.maximumMessageLength)))
+                ? EngineReport(available: false, message: ProtocolLimits.fittedMessage(message))
                 : nil
             return .wait(delay, report: report)
         }

@@ -36,10 +36,7 @@ struct AgentControlRoutes<Context: RequestContext>: Sendable {
     /// last report says the engine does not answer.
     func engineReport(_ request: Request) async throws -> Response {
         let agent = try await auth.requireAgent(request)
-        var report = try await request.decodeJSON(EngineReport.self, limit: configuration.maxBodySize)
-        if let message = report.message, message.count > 4000 {
-            report.message = String(message.prefix(4000))
-        }
+        let report = try await request.decodeJSON(EngineReport.self, limit: configuration.maxBodySize)
         try await agents.reportEngine(report, agent: agent.id)
         return JSONResponse.noContent()
     }

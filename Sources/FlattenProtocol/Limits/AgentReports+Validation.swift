@@ -25,6 +25,14 @@ extension JobFailure: ValidatedMessage {
     }
 }
 
+extension EngineReport: ValidatedMessage {
+    public func validate() throws(ProtocolValidationError) {
+        if let message {
+            try FieldRules.text(message, "message", maxBytes: ProtocolLimits.maxMessageBytes)
+        }
+    }
+}
+
 extension FlattenResult {
     func validate(field: String) throws(ProtocolValidationError) {
         try FieldRules.identifier(originalImageId, "\(field).originalImageId", maxBytes: ProtocolLimits.maxImageReferenceBytes)
