@@ -1,0 +1,86 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A plain TCP connection to the coordinator that sends exactly the bytes a test gives it: a
+/// request cut off in its header or body, then nothing (a stalled or malicious client).
+final class RawConnection {
+    private var descriptor: Int32
+    private var received: [UInt8] = []
+
+    /// Connects to `127.0.0.1:port`.
+    init(port: Int) throws {
+        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw FleetTestError("socket(): \(String(cString: strerror(errno)))") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard result == 0 else {
+            let message = String(cString: strerror(errno))
+            Glibc.close(descriptor)
+            throw FleetTestError("connect to 127.0.0.1:\(port): \(message)")
+        }
+    }
+
+    deinit { close() }
+
+    /// Sends `text` as it is.
+    func send(_ text: String) throws {
+        let bytes = Array(text.utf8)
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes[sent...].withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard n > 0 else { throw FleetTestError("send: \(String(cString: strerror(errno)))") }
+            sent += n
+        }
+    }
+
+    /// Reads what the server sent so far without waiting; whether the server closed the connection.
+    @discardableResult
+    func readAvailable() -> (bytes: [UInt8], closed: Bool) {
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while descriptor >= 0 {
+            let n = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+            if n > 0 {
+                received += buffer[0..<n]
+            } else if n == 0 {
+                return (received, true)
+            } else {
+                // EAGAIN: nothing more for now; ECONNRESET and the like: the server dropped it.
+                return (received, errno != EAGAIN && errno != EWOULDBLOCK)
+            }
+        }
+        return (received, true)
+    }
+
+    func close() {
+        if descriptor >= 0 { Glibc.close(descriptor) }
+        descriptor = -1
+    }
+}
+
+/// The TCP connections the coordinator on `port` holds open, counted from the kernel's tables
+/// (`/proc/net/tcp` and `tcp6`): every socket whose local port is `port`, except the listening
+/// one and those in TIME_WAIT (already closed by both sides). A connection the server never
+/// closes after its client left shows here in CLOSE_WAIT.
+enum OpenConnections {
+    static func count(localPort port: Int) -> Int {
+        var count = 0
+        for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+            guard let text = try? String(contentsOfFile: table, encoding: .utf8) else { continue }
+            for line in text.split(separator: "\n").dropFirst() {
+                let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+                guard fields.count > 3, let localPort = fields[1].split(separator: ":").last.flatMap({ Int($0, radix: 16) }) else { continue }
+                let state = fields[3]
+                if localPort == port, state != "0A", state != "06" { count += 1 }
+            }
+        }
+        return count
+    }
+}
