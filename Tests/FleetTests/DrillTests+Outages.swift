@@ -21,7 +21,7 @@ extension DrillTests {
                     var jobs: [UUID] = []
                     for index in 1...8 {
                         let (submitted, _) = try await fleet.flatctlJSON(
-                            SubmissionResponse.self, ["submit", image, "--host", fleet.agentNames["a"]!, "--tag", "fleet-test/\(fleet.id)-pg:\(index)"])
+                            SubmissionResponse.self, ["submit", image, "--host", fleet.agentNames["a"]!, "--tag", "fleet-test/\(fleet.id)-pg-flat:\(index)"])
                         jobs.append(try #require(submitted.jobs.first?.id))
                     }
                     _ = try await TestEnvironment.eventually("two jobs done before the restart", timeout: .seconds(120)) { () -> Bool? in
@@ -139,7 +139,7 @@ extension DrillTests {
                     for index in 1...3 {
                         for key in ["a", "b"] {
                             let (submitted, _) = try await fleet.flatctlJSON(
-                                SubmissionResponse.self, ["submit", image, "--host", fleet.agentNames[key]!, "--tag", "fleet-test/\(fleet.id)-two:\(index)"], coordinator: 1)
+                                SubmissionResponse.self, ["submit", image, "--host", fleet.agentNames[key]!, "--tag", "fleet-test/\(fleet.id)-two-flat:\(index)"], coordinator: 1)
                             jobs += submitted.jobs
                         }
                     }

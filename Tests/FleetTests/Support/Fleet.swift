@@ -207,7 +207,9 @@ final class Fleet: @unchecked Sendable {
     }
 
     /// An operator call straight to the API (for polling in tests).
-    func api<T: Decodable>(_ method: HTTPMethod, _ path: String, coordinator index: Int = 0) async throws -> T {
+    /// Sent to coordinator `index`, by default the first one running (a drill may have killed the other).
+    func api<T: Decodable>(_ method: HTTPMethod, _ path: String, coordinator index: Int? = nil) async throws -> T {
+        let index = index ?? coordinators.firstIndex { $0.isRunning } ?? 0
         var request = HTTPClientRequest(url: coordinatorURL(index) + path)
         request.method = method
         request.headers.add(name: "Authorization", value: "Bearer \(Self.adminToken)")

@@ -73,7 +73,7 @@ enum OpenConnections {
     static func count(localPort port: Int) -> Int {
         var count = 0
         for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
-            guard let text = try? String(contentsOfFile: table, encoding: .utf8) else { continue }
+            guard let text = readWhole(table) else { continue }
             for line in text.split(separator: "\n").dropFirst() {
                 let fields = line.split(separator: " ", omittingEmptySubsequences: true)
                 guard fields.count > 3, let localPort = fields[1].split(separator: ":").last.flatMap({ Int($0, radix: 16) }) else { continue }
@@ -82,5 +82,21 @@ enum OpenConnections {
             }
         }
         return count
+    }
+
+    /// The whole of a /proc file, read to its end (its size reads as 0, and the kernel hands
+    /// it out a page at a time).
+    static func readWhole(_ path: String) -> String? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { Glibc.close(descriptor) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            guard n > 0 else { break }
+            bytes += buffer[0..<n]
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
