@@ -25,8 +25,9 @@ import Glibc
 /// Serialized: each drill runs several processes and times leases on a two-core machine.
 @Suite("Drills", .serialized)
 struct DrillTests {
-    /// The engines the private-engine drills run on (see the suite's note).
-    static let privateEngines = ["docker20"]
+    /// The engines the private-engine drills run on (see the suite's note): Docker's own
+    /// image store and the containerd store, whose flattens hand the new image over differently.
+    static let privateEngines = ["docker20", "docker28-containerd"]
 
     /// The shared engine of the drills that need no private one.
     static var matrixEngine: TestEngine {
@@ -34,11 +35,12 @@ struct DrillTests {
     }
 
     /// The phases a kill lands in, with the submission's options that go through them. Not
-    /// `inspecting` and `tagging` (a few milliseconds each: a kill "in" them lands in the
-    /// next phase) nor `pushing` (the drill's engine pushes nowhere).
+    /// `inspecting`, `tagging` and `exporting` (a few milliseconds each: reads, a tag, the
+    /// export container's creation; a kill "in" them lands in the next phase, and `importing`
+    /// covers the export container left behind) nor `pushing` (the drill's engine pushes nowhere).
     static let killPhases: [(FlattenPhase, [String])] = [
         (.saving, []), (.merging, []), (.loading, []), (.verifying, ["--verify"]),
-        (.exporting, ["--strategy", "export"]), (.importing, ["--strategy", "export"]),
+        (.importing, ["--strategy", "export"]),
     ]
 
     /// The lease of the agent-kill drill: short, so that the requeue follows the kill soon.
@@ -93,7 +95,7 @@ struct DrillTests {
                     try await TestImages.build(image, megabytes: 160, on: client)
                     let before = Set(try await client.listImages(all: true).map(\.id))
                     var flattened: Set<String> = []
-                    var requeueTimes: [(FlattenPhase, Double)] = []
+                    var requeueTimes: [(String, Double)] = []
 
                     for (phase, arguments) in Self.killPhases {
                         let tag = "fleet-test/\(fleet.id)-phases:\(phase.rawValue)"
@@ -104,7 +106,10 @@ struct DrillTests {
                         let killedAt = Date()
                         fleet.agent("a").signal(SIGKILL)
                         #expect(try await fleet.agent("a").waitForExit(timeout: .seconds(10)) != nil)
-                        #expect(fleet.loggedPhases("a", job: jobID).last == phase, "killed in \(phase.rawValue), not after it")
+                        // The kill lands in the phase or, when the phase ends between the log
+                        // line and the signal, in a later one of the same flatten; never after it.
+                        let landed = try #require(fleet.loggedPhases("a", job: jobID).last)
+                        #expect(fleet.loggedPhases("a", job: jobID).contains(phase))
 
                         // Nobody reports for the dead agent: only the lease's expiry gives the job back.
                         let requeued = try await fleet.waitForJob(jobID, "requeued after its lease expired", timeout: .seconds(60)) { $0.state == .queued }
@@ -112,7 +117,7 @@ struct DrillTests {
                         #expect(requeued.error?.message.contains("the lease of attempt 1 expired") == true, "\(String(describing: requeued.error))")
                         let events = try await fleet.events(of: jobID)
                         let expiry = try #require(events.first(where: { $0.kind == "lease_expired" }), "\(events)")
-                        requeueTimes.append((phase, expiry.at.timeIntervalSince(killedAt)))
+                        requeueTimes.append((landed == phase ? phase.rawValue : "\(landed.rawValue) (aimed at \(phase.rawValue))", expiry.at.timeIntervalSince(killedAt)))
 
                         // Restarted, the agent takes the job again, removes what the killed
                         // attempt left (its spool, containers, carrier images) and finishes it.
@@ -128,7 +133,7 @@ struct DrillTests {
                     Self.expectNoServerErrors(fleet)
 
                     for (phase, seconds) in requeueTimes {
-                        print("drill: agent killed (-9) in \(phase.rawValue): requeued \(String(format: "%.2f", seconds)) s after the kill (lease \(Self.leaseSeconds) s, heartbeat 0.5 s, reaper every 0.5 s)")
+                        print("drill: agent killed (-9) in \(phase): requeued \(String(format: "%.2f", seconds)) s after the kill (lease \(Self.leaseSeconds) s, heartbeat 0.5 s, reaper every 0.5 s)")
                     }
                     let sorted = requeueTimes.map(\.1).sorted()
                     print("drill: kill-to-requeue on \(engineName): min \(String(format: "%.2f", sorted.first ?? 0)) s, median \(String(format: "%.2f", sorted[sorted.count / 2])) s, max \(String(format: "%.2f", sorted.last ?? 0)) s over \(sorted.count) kills")
