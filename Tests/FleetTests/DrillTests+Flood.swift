@@ -145,8 +145,12 @@ extension DrillTests {
                 raw = []
                 try await http.shutdown()
 
-                _ = try await TestEnvironment.eventually("the coordinator's connections back to \(baseline)", timeout: .seconds(30)) { () -> Bool? in
-                    OpenConnections.count(localPort: fleet.port) <= baseline ? true : nil
+                do {
+                    _ = try await TestEnvironment.eventually("the coordinator's connections back to \(baseline)", timeout: .seconds(30)) { () -> Bool? in
+                        OpenConnections.count(localPort: fleet.port) <= baseline ? true : nil
+                    }
+                } catch {
+                    throw FleetTestError("\(error); sockets on the coordinator's port by TCP state: \(OpenConnections.states(localPort: fleet.port))")
                 }
                 // Only now the shared client's API calls: they keep connections of their own.
                 for job in jobs { try await Self.expectEndedOnce(job, as: .skipped, fleet: fleet) }

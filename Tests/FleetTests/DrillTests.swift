@@ -15,12 +15,12 @@ import Glibc
 /// and every answer of the coordinator a 2xx/4xx with a JSON body (no 5xx answered, by its
 /// log and metrics).
 ///
-/// The engine-backed drills run on one engine, not the whole matrix, to keep CI short: the
-/// faults are in our processes, and the matrix's engine differences are covered by
-/// ``FleetTests`` (kill mid-flatten, coordinator restart, pending results on every engine).
-/// Drills that stop or fill an engine use a private one (``PrivateEngine``: `docker20` in a
-/// run folder of its own), so stopping it disturbs no other suite and its image list can be
-/// compared whole before and after. The others use `docker20` of the shared matrix.
+/// The drills do not run on the whole matrix, to keep CI short: the faults are in our
+/// processes, and the matrix's engine differences are covered by ``FleetTests`` (kill
+/// mid-flatten, coordinator restart, pending results on every engine). Drills that stop an
+/// engine or compare its whole image list use a private one (``PrivateEngine``, in a run
+/// folder of its own: stopping it disturbs no other suite), on `docker20` and
+/// `docker28-containerd` (``privateEngines``); the others use `docker20` of the shared matrix.
 ///
 /// Serialized: each drill runs several processes and times leases on a two-core machine.
 @Suite("Drills", .serialized)

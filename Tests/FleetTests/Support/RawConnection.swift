@@ -66,22 +66,27 @@ final class RawConnection {
 }
 
 /// The TCP connections the coordinator on `port` holds open, counted from the kernel's tables
-/// (`/proc/net/tcp` and `tcp6`): every socket whose local port is `port`, except the listening
-/// one and those in TIME_WAIT (already closed by both sides). A connection the server never
-/// closes after its client left shows here in CLOSE_WAIT.
+/// (`/proc/net/tcp` and `tcp6`): sockets whose local port is `port` that are ESTABLISHED or in
+/// CLOSE_WAIT (the client left, the server has not closed its end: a leak shows here). The
+/// states of a connection the server already closed (FIN_WAIT, LAST_ACK, TIME_WAIT) are the
+/// kernel's to finish, and the listening socket is not a connection.
 enum OpenConnections {
     static func count(localPort port: Int) -> Int {
-        var count = 0
+        states(localPort: port).filter { $0.key == "01" || $0.key == "08" }.values.reduce(0, +)
+    }
+
+    /// Every socket on local port `port` by TCP state (hex, as the kernel writes it), for messages.
+    static func states(localPort port: Int) -> [String: Int] {
+        var states: [String: Int] = [:]
         for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
             guard let text = readWhole(table) else { continue }
             for line in text.split(separator: "\n").dropFirst() {
                 let fields = line.split(separator: " ", omittingEmptySubsequences: true)
                 guard fields.count > 3, let localPort = fields[1].split(separator: ":").last.flatMap({ Int($0, radix: 16) }) else { continue }
-                let state = fields[3]
-                if localPort == port, state != "0A", state != "06" { count += 1 }
+                if localPort == port { states[String(fields[3]), default: 0] += 1 }
             }
         }
-        return count
+        return states
     }
 
     /// The whole of a /proc file, read to its end (its size reads as 0, and the kernel hands
