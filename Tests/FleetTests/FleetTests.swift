@@ -30,20 +30,8 @@ struct FleetTests {
         }
         var failure: (any Error)?
         do {
-            let fleet = try await Fleet.start(on: engine, leaseSeconds: leaseSeconds)
-            do {
+            try await Fleet.withStarted(on: engine, leaseSeconds: leaseSeconds) { fleet in
                 try await body(fleet, engineA, engineB)
-            } catch {
-                failure = FleetTestError("\(error)\n\(fleet.logs)")
-            }
-            await fleet.shutDown()
-            // Logs and state stay for a test that threw; a passing one leaves nothing behind.
-            if failure == nil { try? FileManager.default.removeItem(at: fleet.directory) }
-            // Every image a test makes is named after its fleet: remove them all.
-            for engine in [engineA, engineB] {
-                let images = (try? await engine.listImages()) ?? []
-                let references = images.flatMap(\.repoTags).filter { $0.hasPrefix("fleet-test/\(fleet.id)-") }
-                await TestImages.remove(references, on: engine)
             }
         } catch {
             failure = error

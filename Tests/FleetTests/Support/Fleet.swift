@@ -26,41 +26,58 @@ final class Fleet: @unchecked Sendable {
     let database: ScratchDatabase
     let directory: URL
     let leaseSeconds: Double
-    private(set) var coordinator: ChildProcess
-    private(set) var port: Int
+    /// The coordinators: the first is ``coordinator``; a second one (``FleetOptions/twoCoordinators``)
+    /// serves the same database.
+    private(set) var coordinators: [ChildProcess]
+    private(set) var ports: [Int]
     private(set) var agents: [String: ChildProcess] = [:]
 
     /// The agents' names and engines, by key `a` and `b`.
     let agentNames: [String: String]
     let engines: [String: TestEngine]
+    let options: FleetOptions
 
-    var coordinatorURL: String { "http://127.0.0.1:\(port)" }
+    var coordinator: ChildProcess { coordinators[0] }
+    var port: Int { ports[0] }
+    var coordinatorURL: String { coordinatorURL(0) }
 
-    private init(engines: [String: TestEngine], database: ScratchDatabase, directory: URL, leaseSeconds: Double, coordinator: ChildProcess, port: Int) {
+    /// The URL of coordinator `index`.
+    func coordinatorURL(_ index: Int) -> String { "http://127.0.0.1:\(ports[index])" }
+
+    private init(engines: [String: TestEngine], options: FleetOptions, database: ScratchDatabase, directory: URL, leaseSeconds: Double, coordinators: [(ChildProcess, Int)]) {
         self.engines = engines
+        self.options = options
         self.database = database
         self.directory = directory
         self.leaseSeconds = leaseSeconds
-        self.coordinator = coordinator
-        self.port = port
+        self.coordinators = coordinators.map(\.0)
+        self.ports = coordinators.map(\.1)
         agentNames = ["a": "fleet-\(id)-a", "b": "fleet-\(id)-b"]
     }
 
     /// Starts the coordinator and both agents, and waits until both agents are online.
-    static func start(on engine: TestEngine, leaseSeconds: Double = 5) async throws -> Fleet {
+    static func start(on engine: TestEngine, leaseSeconds: Double = 5, options: FleetOptions = FleetOptions()) async throws -> Fleet {
         let engines = ["a": engine, "b": engine.next]
         // Fail early, naming what is missing, before anything starts.
-        for engine in engines.values { _ = try engine.host() }
-        let database = try await ScratchDatabase.create(prefix: "fleet_test")
+        for (key, engine) in engines where options.engineHosts[key] == nil { _ = try engine.host() }
+        let database = try await ScratchDatabase.create(prefix: "fleet_test", baseURL: options.databaseBaseURL)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-\(database.name)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         do {
-            let (coordinator, port) = try await startCoordinator(database: database, directory: directory, leaseSeconds: leaseSeconds, listen: "127.0.0.1:0")
-            let fleet = Fleet(engines: engines, database: database, directory: directory, leaseSeconds: leaseSeconds, coordinator: coordinator, port: port)
+            var started: [(ChildProcess, Int)] = []
             do {
-                try fleet.startAgent("a", enroll: true)
-                try fleet.startAgent("b", enroll: true)
-                try await fleet.waitUntilOnline(["a", "b"])
+                for index in 0..<(options.twoCoordinators ? 2 : 1) {
+                    started.append(try await startCoordinator(
+                        database: database, directory: directory, leaseSeconds: leaseSeconds, listen: "127.0.0.1:0", index: index))
+                }
+            } catch {
+                for (process, _) in started { await process.stop() }
+                throw error
+            }
+            let fleet = Fleet(engines: engines, options: options, database: database, directory: directory, leaseSeconds: leaseSeconds, coordinators: started)
+            do {
+                for key in options.agentKeys { try fleet.startAgent(key, enroll: true) }
+                if !options.agentKeys.isEmpty { try await fleet.waitUntilOnline(options.agentKeys) }
             } catch {
                 await fleet.shutDown()
                 throw error
@@ -72,14 +89,14 @@ final class Fleet: @unchecked Sendable {
         }
     }
 
-    private static func startCoordinator(database: ScratchDatabase, directory: URL, leaseSeconds: Double, listen: String) async throws -> (ChildProcess, Int) {
+    private static func startCoordinator(database: ScratchDatabase, directory: URL, leaseSeconds: Double, listen: String, index: Int) async throws -> (ChildProcess, Int) {
         let process = try ChildProcess(
             "flatten-coordinator",
             ["serve", "--listen", listen, "--database-url", database.url,
              "--lease-seconds", "\(leaseSeconds)", "--reaper-interval", "0.5", "--recheck-interval", "0.5",
              "--retry-base", "0.25", "--retry-cap", "2", "--log-level", "debug"],
             environment: ["FLATTEN_ADMIN_TOKEN": adminToken, "FLATTEN_ENROLL_TOKEN": enrollToken],
-            logDirectory: directory, label: "coordinator")
+            logDirectory: directory, label: index == 0 ? "coordinator" : "coordinator-\(index + 1)")
         let port = try await TestEnvironment.eventually("the coordinator's `listening on` line", timeout: .seconds(60), every: .milliseconds(50)) { () -> Int? in
             guard process.isRunning else {
                 throw FleetTestError("the coordinator exited with \(process.process.terminationStatus)\n\(process.logTail)")
@@ -94,8 +111,8 @@ final class Fleet: @unchecked Sendable {
     /// Starts agent `key` (`a` or `b`); with `enroll`, hands it the enrollment token (a restart
     /// without it must use the identity in its state directory).
     func startAgent(_ key: String, enroll: Bool = false, extraArguments: [String] = []) throws {
-        let engine = try TestEnvironment.require(engines[key]!.variable)
-        var environment = ["DOCKER_HOST": engine, "FLATTEN_COORDINATOR": coordinatorURL]
+        let engine = try options.engineHosts[key] ?? TestEnvironment.require(engines[key]!.variable)
+        var environment = ["DOCKER_HOST": engine, "FLATTEN_COORDINATOR": coordinatorURL(options.coordinatorOfAgent[key] ?? 0)]
         if enroll { environment["FLATTEN_ENROLL_TOKEN"] = Self.enrollToken }
         agents[key] = try ChildProcess(
             "flatten-agent",
@@ -128,41 +145,49 @@ final class Fleet: @unchecked Sendable {
     func restartCoordinator(downFor pause: Duration) async throws {
         await coordinator.stop()
         try await Task.sleep(for: pause)
-        (coordinator, port) = try await Self.startCoordinator(
-            database: database, directory: directory, leaseSeconds: leaseSeconds, listen: "127.0.0.1:\(port)")
+        try await startCoordinatorAgain()
     }
 
-    /// Stops the coordinator without starting it again.
-    func stopCoordinator() async {
-        await coordinator.stop()
+    /// Stops coordinator `index` (SIGTERM) without starting it again.
+    func stopCoordinator(_ index: Int = 0) async {
+        await coordinators[index].stop()
     }
 
-    /// Starts the stopped coordinator again on the same port.
-    func startCoordinatorAgain() async throws {
-        (coordinator, port) = try await Self.startCoordinator(
-            database: database, directory: directory, leaseSeconds: leaseSeconds, listen: "127.0.0.1:\(port)")
+    /// Kills coordinator `index` with SIGKILL (no graceful shutdown: held polls and
+    /// connections are cut) and waits until it is gone.
+    func killCoordinator(_ index: Int = 0) async throws {
+        coordinators[index].signal(SIGKILL)
+        guard try await coordinators[index].waitForExit(timeout: .seconds(10)) != nil else {
+            throw FleetTestError("coordinator \(index + 1) still runs 10 s after SIGKILL")
+        }
+    }
+
+    /// Starts the stopped coordinator `index` again on the same port.
+    func startCoordinatorAgain(_ index: Int = 0) async throws {
+        (coordinators[index], ports[index]) = try await Self.startCoordinator(
+            database: database, directory: directory, leaseSeconds: leaseSeconds, listen: "127.0.0.1:\(ports[index])", index: index)
     }
 
     /// Stops everything and drops the database.
     func shutDown() async {
         for agent in agents.values { await agent.stop() }
-        await coordinator.stop()
+        for coordinator in coordinators { await coordinator.stop() }
         await database.drop()
     }
 
     /// Every log, for a failing test's message.
     var logs: String {
-        ([coordinator] + agents.keys.sorted().map { agents[$0]! }).map(\.logTail).joined(separator: "\n")
+        (coordinators + agents.keys.sorted().map { agents[$0]! }).map(\.logTail).joined(separator: "\n")
     }
 
     // MARK: flatctl and the API
 
     /// Runs `flatctl` with the fleet's coordinator and admin token in its environment.
-    func flatctl(_ arguments: [String], timeout: Duration = .seconds(180)) async throws -> CommandResult {
+    func flatctl(_ arguments: [String], timeout: Duration = .seconds(180), coordinator index: Int = 0) async throws -> CommandResult {
         let label = "flatctl-\(TestEnvironment.uniqueSuffix())"
         let process = try ChildProcess(
             "flatctl", arguments,
-            environment: ["FLATTEN_COORDINATOR": coordinatorURL, "FLATTEN_TOKEN": Self.adminToken],
+            environment: ["FLATTEN_COORDINATOR": coordinatorURL(index), "FLATTEN_TOKEN": Self.adminToken],
             logDirectory: directory, label: label)
         guard let status = try await process.waitForExit(timeout: timeout) else {
             process.signal(SIGKILL)
@@ -172,8 +197,8 @@ final class Fleet: @unchecked Sendable {
     }
 
     /// Runs `flatctl … --json` and decodes its output.
-    func flatctlJSON<T: Decodable>(_ type: T.Type, _ arguments: [String], timeout: Duration = .seconds(180)) async throws -> (T, CommandResult) {
-        let result = try await flatctl(arguments + ["--json"], timeout: timeout)
+    func flatctlJSON<T: Decodable>(_ type: T.Type, _ arguments: [String], timeout: Duration = .seconds(180), coordinator index: Int = 0) async throws -> (T, CommandResult) {
+        let result = try await flatctl(arguments + ["--json"], timeout: timeout, coordinator: index)
         do {
             return (try JSONDecoder.flattenProtocol.decode(T.self, from: Data(result.stdout.utf8)), result)
         } catch {
@@ -182,8 +207,10 @@ final class Fleet: @unchecked Sendable {
     }
 
     /// An operator call straight to the API (for polling in tests).
-    func api<T: Decodable>(_ method: HTTPMethod, _ path: String) async throws -> T {
-        var request = HTTPClientRequest(url: coordinatorURL + path)
+    /// Sent to coordinator `index`, by default the first one running (a drill may have killed the other).
+    func api<T: Decodable>(_ method: HTTPMethod, _ path: String, coordinator index: Int? = nil) async throws -> T {
+        let index = index ?? coordinators.firstIndex { $0.isRunning } ?? 0
+        var request = HTTPClientRequest(url: coordinatorURL(index) + path)
         request.method = method
         request.headers.add(name: "Authorization", value: "Bearer \(Self.adminToken)")
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
@@ -210,4 +237,20 @@ final class Fleet: @unchecked Sendable {
             throw FleetTestError("\(error); last seen: \(last.map { "\($0.state) attempt \($0.attempt) progress \(String(describing: $0.progress)) error \(String(describing: $0.error))" } ?? "unknown")\n\(logs)")
         }
     }
+}
+
+/// How a ``Fleet`` differs from the usual one (both agents on the matrix's engines, one
+/// coordinator on the shared PostgreSQL).
+struct FleetOptions: Sendable {
+    /// The server the scratch database is created on (a drill's private PostgreSQL); nil for
+    /// `FLATTEN_TEST_DATABASE_URL`.
+    var databaseBaseURL: String?
+    /// `DOCKER_HOST` of an agent (by key) on an engine outside the matrix (a drill's private engine).
+    var engineHosts: [String: String] = [:]
+    /// Starts a second coordinator on the same database.
+    var twoCoordinators = false
+    /// The coordinator (index) each agent talks to; 0 when absent.
+    var coordinatorOfAgent: [String: Int] = [:]
+    /// The agents started with the fleet (a drill of the coordinator alone starts none).
+    var agentKeys = ["a", "b"]
 }
