@@ -27,10 +27,11 @@ extension Agent {
             var ending = await flatten(job, control: control, flattener: context.flattener, logger: logger)
             await context.slots.release()
             let stop = control.stopReason ?? (Task.isCancelled ? .agentStopping : nil)
-            if stop == nil, case .failed(var failure) = ending, failure.isEngineConnectionLost,
+            if stop == nil, case .failed(var failure) = ending, !failure.isImageNotFound,
                await context.engine.isUnavailableNow() {
-                // The engine is still gone: the job was not at fault, and the coordinator gives
-                // the attempt back.
+                // The engine is gone: the job was not at fault, and the coordinator gives the
+                // attempt back. Not only lost connections: an engine stopped mid-save can end the
+                // stream cleanly (Docker's containerd store), leaving a truncated archive.
                 failure.isEngineUnavailable = true
                 ending = .failed(failure)
             }

@@ -31,12 +31,12 @@ struct ReportRuleTests {
     func engineUnavailable() {
         let failure = FlattenFailure(
             message: "cannot reach the Docker engine at unix:///gone.sock", isRetryable: true,
-            isEngineConnectionLost: true, isEngineUnavailable: true)
+            isEngineUnavailable: true)
         #expect(report(.failed(failure)) == .fail(JobFailure(
             leaseToken: "lease", message: "the engine of host-a stopped answering: cannot reach the Docker engine at unix:///gone.sock",
             retryable: true, engineUnavailable: true)))
-        // A lost connection to an engine that answers again is an ordinary failure.
-        let transient = FlattenFailure(message: "the connection broke", isRetryable: true, isEngineConnectionLost: true)
+        // A failure while the engine answers (checked after it) is an ordinary failure.
+        let transient = FlattenFailure(message: "the connection broke", isRetryable: true)
         #expect(report(.failed(transient)) == .fail(JobFailure(leaseToken: "lease", message: "the connection broke", retryable: true)))
         // An operator's cancel still wins.
         guard case .fail(let canceled) = report(.failed(failure), stop: .canceledByOperator) else {

@@ -39,8 +39,7 @@ struct AgentFlattener: Sendable {
                 message: error.description,
                 isRetryable: error.isRetryable,
                 isImageNotFound: error.isImageNotFound,
-                isCanceled: error.isCanceled,
-                isEngineConnectionLost: error.engineError.map { $0.isUnreachable || $0.isTransportFailure } ?? false))
+                isCanceled: error.isCanceled))
         }
     }
 

@@ -21,21 +21,18 @@ public struct FlattenFailure: Sendable, Hashable {
     public var isImageNotFound: Bool
     /// The flatten stopped because its task was cancelled.
     public var isCanceled: Bool
-    /// The connection to the engine failed (refused, absent socket, broken mid-call).
-    public var isEngineConnectionLost: Bool
-    /// The engine still did not answer when checked after the failure: the engine vanished,
-    /// the job is not at fault.
+    /// The engine did not answer when checked after the failure: the engine vanished, the job
+    /// is not at fault (whatever the failure looked like: a cut save can end cleanly).
     public var isEngineUnavailable: Bool
 
     public init(
         message: String, isRetryable: Bool, isImageNotFound: Bool = false, isCanceled: Bool = false,
-        isEngineConnectionLost: Bool = false, isEngineUnavailable: Bool = false
+        isEngineUnavailable: Bool = false
     ) {
         self.message = message
         self.isRetryable = isRetryable
         self.isImageNotFound = isImageNotFound
         self.isCanceled = isCanceled
-        self.isEngineConnectionLost = isEngineConnectionLost
         self.isEngineUnavailable = isEngineUnavailable
     }
 }

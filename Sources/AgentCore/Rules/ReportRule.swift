@@ -56,7 +56,7 @@ public enum ReportRule {
                 if failure.isEngineUnavailable {
                     return .fail(JobFailure(
                         leaseToken: leaseToken,
-                        message: String("the engine of \(agentName) stopped answering: \(failure.message)".prefix(maximumMessageLength)),
+                        message: ProtocolLimits.fittedMessage("the engine of \(agentName) stopped answering: \(failure.message)"),
                         retryable: true, engineUnavailable: true))
                 }
                 return .fail(JobFailure(
