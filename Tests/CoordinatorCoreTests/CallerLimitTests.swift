@@ -85,14 +85,14 @@ struct CallerLimitTests {
             let api = LiveAPI(baseURL: coordinator.baseURL)
             let agent = try await api.register("poll-agent")
             let other = try await api.register("other-agent")
-            // Held long enough for the check below on a loaded machine.
-            let claim = "POST /v1/agents/claim?wait=10 HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(agent.token)\r\nContent-Length: 0\r\n\r\n"
+            // Held long enough for the check below on a loaded machine (CI runs every suite at once).
+            let claim = "POST /v1/agents/claim?wait=25 HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(agent.token)\r\nContent-Length: 0\r\n\r\n"
             let held = try (0..<2).map { _ in try RawConnection(port: coordinator.port) }
             for connection in held { try connection.send(claim) }
 
             // Once both are held, a third is refused (a 204 means one was not held yet).
             var refused: RawResponse?
-            let deadline = ContinuousClock.now + .seconds(9)
+            let deadline = ContinuousClock.now + .seconds(22)
             while refused == nil, ContinuousClock.now < deadline {
                 let response = try await RawConnection(port: coordinator.port)
                     .request("POST", APIPath.agentsClaim + "?wait=0", token: agent.token, timeout: .seconds(30))

@@ -94,7 +94,10 @@ final class Fleet: @unchecked Sendable {
             "flatten-coordinator",
             ["serve", "--listen", listen, "--database-url", database.url,
              "--lease-seconds", "\(leaseSeconds)", "--reaper-interval", "0.5", "--recheck-interval", "0.5",
-             "--retry-base", "0.25", "--retry-cap", "2", "--log-level", "debug"],
+             "--retry-base", "0.25", "--retry-cap", "2", "--log-level", "debug",
+             // Every agent of a fleet test enrolls from 127.0.0.1 (the flood drill enrolls 50):
+             // the failed-authentication limiter, tested by CallerLimitTests, is off here.
+             "--auth-limit-burst", "0"],
             environment: ["FLATTEN_ADMIN_TOKEN": adminToken, "FLATTEN_ENROLL_TOKEN": enrollToken],
             logDirectory: directory, label: index == 0 ? "coordinator" : "coordinator-\(index + 1)")
         let port = try await TestEnvironment.eventually("the coordinator's `listening on` line", timeout: .seconds(60), every: .milliseconds(50)) { () -> Int? in
