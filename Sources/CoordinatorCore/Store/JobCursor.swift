@@ -16,17 +16,12 @@ public struct JobCursor: Sendable, Hashable {
 
     /// The opaque form handed to clients.
     public var encoded: String {
-        Data("\(createdAtMicroseconds):\(id.uuidString.lowercased())".utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        CursorText.encode("\(createdAtMicroseconds):\(id.uuidString.lowercased())")
     }
 
     /// Parses the opaque form; nil when it is not one this coordinator made.
     public init?(encoded: String) {
-        var base64 = encoded.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64 += "=" }
-        guard let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8) else { return nil }
+        guard let text = CursorText.decode(encoded) else { return nil }
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 2, let micros = Int64(parts[0]), let id = UUID(uuidString: String(parts[1])) else { return nil }
         self.init(createdAtMicroseconds: micros, id: id)
