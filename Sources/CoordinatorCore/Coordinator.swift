@@ -103,7 +103,7 @@ public final class Coordinator: Sendable {
             .register(on: router)
         AgentControlRoutes(agents: agents, auth: authenticator, waiters: waiters, configuration: configuration, instance: instance)
             .register(on: router)
-                HealthRoutes(jobs: jobs, migrator: migrator, metrics: metrics,
+                HealthRoutes(jobs: jobs, migrator: migrator, metrics: metrics, waiters: waiters,
                      metricsTokenHash: configuration.metricsToken.map(SecretToken.hash(of:)), logger: logger)
             .register(on: router)
         return router

@@ -1,5 +1,6 @@
 import Foundation
 import NIOConcurrencyHelpers
+import NIOCore
 
 /// The long polls held open on this coordinator, by agent, so a submission can wake the agent
 /// it queued work for at once.
@@ -7,6 +8,11 @@ import NIOConcurrencyHelpers
 /// A claim takes a ``Ticket`` *before* it looks for a job, then waits with it: a wake that
 /// lands between the look and the wait (the classic lost wake-up) is seen because the agent's
 /// generation moved past the ticket, and the wait returns at once.
+///
+/// A wait also ends when its client's connection closes: a departed agent's poll must stop
+/// counting against `--max-polls-per-agent` at once, not when its wait runs out. Each
+/// connection gets one close callback however many polls a kept-alive connection carries, so
+/// a connection that lives for days does not collect a callback per poll.
 public final class ClaimWaiters: Sendable {
     /// Why a wait ended.
     public enum WakeReason: Sendable, Hashable {
@@ -16,6 +22,8 @@ public final class ClaimWaiters: Sendable {
         case timedOut
         /// The coordinator is shutting down: answer the long poll now.
         case shuttingDown
+        /// The client's connection closed: nobody is left to answer.
+        case clientGone
     }
 
     /// An agent's wake generation when a claim started looking.
@@ -28,8 +36,16 @@ public final class ClaimWaiters: Sendable {
         var parked: [Int: Parked] = [:]
     }
 
+    /// A client connection with a close callback registered, and the waits it carries now.
+    private struct WatchedConnection {
+        /// Held so the future cannot be freed, and its identity reused, while it is a key.
+        let closed: EventLoopFuture<Void>
+        var parked: [Int: Parked] = [:]
+    }
+
     private struct State {
         var entries: [UUID: Entry] = [:]
+        var connections: [ObjectIdentifier: WatchedConnection] = [:]
         var nextID = 0
         var isShutDown = false
     }
@@ -44,18 +60,30 @@ public final class ClaimWaiters: Sendable {
     }
 
     /// Waits until `agent` is woken after `ticket` was taken, `timeout` passes, the task is
-    /// cancelled (reported as ``WakeReason/timedOut``) or the coordinator shuts down.
-    public func wait(for agent: UUID, after ticket: Ticket, timeout: Duration) async -> WakeReason {
+    /// cancelled (reported as ``WakeReason/timedOut``), the connection whose close future is
+    /// `connectionClosed` closes, or the coordinator shuts down.
+    public func wait(
+        for agent: UUID, after ticket: Ticket, timeout: Duration,
+        connectionClosed: EventLoopFuture<Void>? = nil
+    ) async -> WakeReason {
         let parked = Parked()
-        let immediate: WakeReason? = state.withLockedValue { state in
-            if state.isShutDown { return .shuttingDown }
-            if (state.entries[agent]?.generation ?? 0) != ticket.generation { return .woken }
+        let connection = connectionClosed.map(ObjectIdentifier.init)
+        let (immediate, watchConnection): (WakeReason?, Bool) = state.withLockedValue { state in
+            if state.isShutDown { return (.shuttingDown, false) }
+            if (state.entries[agent]?.generation ?? 0) != ticket.generation { return (.woken, false) }
             state.nextID += 1
             parked.id = state.nextID
             state.entries[agent, default: Entry()].parked[parked.id] = parked
-            return nil
+            guard let connection, let connectionClosed else { return (nil, false) }
+            let isNew = state.connections[connection] == nil
+            state.connections[connection, default: WatchedConnection(closed: connectionClosed)].parked[parked.id] = parked
+            return (nil, isNew)
         }
         if let immediate { return immediate }
+        if watchConnection, let connection, let connectionClosed {
+            // Runs at once when the connection is already closed.
+            connectionClosed.whenComplete { _ in self.connectionDidClose(connection) }
+        }
 
         let reason = await withTaskGroup(of: WakeReason?.self) { group in
             group.addTask { await parked.wait() }
@@ -68,9 +96,17 @@ public final class ClaimWaiters: Sendable {
             return first ?? .timedOut
         }
         // Whatever ended the wait, the entry must not outlive it.
-        state.withLockedValue { _ = $0.entries[agent]?.parked.removeValue(forKey: parked.id) }
+        state.withLockedValue { state in
+            _ = state.entries[agent]?.parked.removeValue(forKey: parked.id)
+            if let connection { _ = state.connections[connection]?.parked.removeValue(forKey: parked.id) }
+        }
         parked.resolve(.timedOut)
         return reason
+    }
+
+    private func connectionDidClose(_ connection: ObjectIdentifier) {
+        guard let gone = state.withLockedValue({ $0.connections.removeValue(forKey: connection) }) else { return }
+        for parked in gone.parked.values { parked.resolve(.clientGone) }
     }
 
     /// Wakes every wait of `agent`, and any claim of it that is between looking and waiting.
@@ -114,6 +150,11 @@ public final class ClaimWaiters: Sendable {
     /// The agents with at least one wait open now.
     public var waitingAgents: [UUID] {
         state.withLockedValue { $0.entries.compactMap { $0.value.parked.isEmpty ? nil : $0.key } }
+    }
+
+    /// How many client connections have a close callback registered now (each until it closes).
+    public var watchedConnectionCount: Int {
+        state.withLockedValue { $0.connections.count }
     }
 
     /// How many waits are open now.

@@ -2,6 +2,7 @@ import FlattenProtocol
 import Hummingbird
 import Logging
 import NIOCore
+import NIOHTTP1
 import PostgresClient
 
 /// Turns every error a route throws into the API's JSON error body, so clients never see an
@@ -32,6 +33,11 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return error
         case is NIOTooManyBytesError:
             return .payloadTooLarge(limit: maxBodySize)
+        case let error as HTTPParserError:
+            // The request's bytes broke off or broke the protocol while a route read its body
+            // (an agent killed mid-heartbeat, say): the client's fault, not ours, and usually
+            // nobody is left to read the answer.
+            return .invalidRequest("the request could not be read: \(error)")
         case let error as HTTPError:
             switch error.status {
             case .notFound:

@@ -9,15 +9,17 @@ import Prometheus
 /// - `flatten_jobs{state}`: jobs per state, queried from the database at each scrape.
 /// - `flatten_claims_total{result="claimed"|"empty"}`: claim requests by outcome.
 /// - `flatten_claim_wait_seconds`: how long a claim request was held before it was answered.
+/// - `flatten_claims_held`: the claim long polls parked on this coordinator now.
 /// - `flatten_lease_expiries_total{outcome}`: leases the reaper ended, by the job's new state.
 /// - `flatten_http_request_duration_seconds{route,method,status}`: request latency.
 public final class CoordinatorMetrics: Sendable {
-    /// The registry; ``render(jobCounts:)`` writes it in the text exposition format.
+    /// The registry; ``render(jobCounts:claimsHeld:)`` writes it in the text exposition format.
     public let registry: PrometheusCollectorRegistry
 
     private let claimed: Counter
     private let emptyClaims: Counter
     private let claimWait: DurationHistogram
+    private let claimsHeld: Gauge
     /// Routes are templates and statuses few, so this stays small.
     private let requestHistograms = NIOLockedValueBox<[RequestKey: DurationHistogram]>([:])
 
@@ -44,6 +46,11 @@ public final class CoordinatorMetrics: Sendable {
                 namespace: "flatten", metricName: "claim_wait", unitName: "seconds",
                 helpText: "How long claim requests were held before they were answered"),
             labels: [], buckets: Self.claimWaitBuckets)
+        claimsHeld = registry.makeGauge(
+            descriptor: MetricNameDescriptor(
+                namespace: "flatten", metricName: "claims_held", unitName: "",
+                helpText: "Claim long polls parked on this coordinator now"),
+            labels: [])
         for state in JobState.allCases {
             _ = jobsGauge(state)
         }
@@ -86,8 +93,10 @@ public final class CoordinatorMetrics: Sendable {
         let status: Int
     }
 
-    /// The exposition text, after setting the job gauges to `jobCounts` (when known).
-    public func render(jobCounts: [JobState: Int]?) -> [UInt8] {
+    /// The exposition text, after setting the job gauges to `jobCounts` (when known) and the
+    /// held claims to `claimsHeld`.
+    public func render(jobCounts: [JobState: Int]?, claimsHeld held: Int) -> [UInt8] {
+        claimsHeld.set(Double(held))
         if let jobCounts {
             for state in JobState.allCases {
                 jobsGauge(state).set(Double(jobCounts[state] ?? 0))

@@ -1,10 +1,13 @@
 import FlattenProtocol
 import Foundation
 import Hummingbird
+import NIOCore
 
 /// Agents' routes: register, claim (long poll), and the leased reports on a job; plus the
 /// operators' agent list.
-struct AgentRoutes<Context: RequestContext>: Sendable {
+struct AgentRoutes: Sendable {
+    typealias Context = CoordinatorRequestContext
+
     let jobs: JobStore
     let leases: LeaseBatches
     let agents: AgentStore
@@ -17,7 +20,7 @@ struct AgentRoutes<Context: RequestContext>: Sendable {
     func register(on router: Router<Context>) {
         router.get(RouterPath(APIPath.agents)) { request, _ in try await list(request) }
         router.post(RouterPath(APIPath.agentsRegister)) { request, _ in try await registerAgent(request) }
-        router.post(RouterPath(APIPath.agentsClaim)) { request, _ in try await claim(request) }
+        router.post(RouterPath(APIPath.agentsClaim)) { request, context in try await claim(request, context) }
         router.post(RouterPath(APIPath.jobHeartbeatTemplate)) { request, context in try await heartbeat(request, context) }
         router.post(RouterPath(APIPath.jobCompleteTemplate)) { request, context in try await complete(request, context) }
         router.post(RouterPath(APIPath.jobFailTemplate)) { request, context in try await fail(request, context) }
@@ -80,10 +83,13 @@ struct AgentRoutes<Context: RequestContext>: Sendable {
     /// came within the wait (at most ``CoordinatorConfiguration/maxClaimWait``; 0 when absent);
     /// 429 when the agent already has ``CallerLimits/maxPollsPerAgent`` claims open.
     /// A paused, draining or pending agent waits and gets 204 (``AgentRules/mayClaim(_:)``).
-    func claim(_ request: Request) async throws -> Response {
+    func claim(_ request: Request, _ context: Context) async throws -> Response {
         let agent = try await auth.requireAgent(request)
         let wait = try claimWait(request)
-        guard let response = try await polls.withPoll(for: agent.id, { try await claim(for: agent, wait: wait) }) else {
+        let claimed = try await polls.withPoll(for: agent.id) {
+            try await claim(for: agent, wait: wait, connectionClosed: context.connectionClosed)
+        }
+        guard let response = claimed else {
             metrics.recordRefusal(.pollLimit)
             throw APIError.tooManyRequests(
                 "agent \(String(reflecting: agent.name)) already has \(polls.maxPerAgent) claim requests open (the coordinator's --max-polls-per-agent); retry when one has been answered",
@@ -92,7 +98,7 @@ struct AgentRoutes<Context: RequestContext>: Sendable {
         return response
     }
 
-    private func claim(for agent: AuthenticatedAgent, wait: Duration) async throws -> Response {
+    private func claim(for agent: AuthenticatedAgent, wait: Duration, connectionClosed: EventLoopFuture<Void>) async throws -> Response {
         let start = ContinuousClock.now
         let deadline = start + wait
         while true {
@@ -104,7 +110,8 @@ struct AgentRoutes<Context: RequestContext>: Sendable {
             }
             let remaining = deadline - ContinuousClock.now
             guard remaining > .zero else { break }
-            let reason = await waiters.wait(for: agent.id, after: ticket, timeout: remaining)
+            let reason = await waiters.wait(
+                for: agent.id, after: ticket, timeout: remaining, connectionClosed: connectionClosed)
             guard reason == .woken else { break }
         }
         metrics.recordClaim(handedOutJob: false, wait: ContinuousClock.now - start)

@@ -10,6 +10,7 @@ struct HealthRoutes<Context: RequestContext>: Sendable {
     let jobs: JobStore
     let migrator: Migrator
     let metrics: CoordinatorMetrics
+    let waiters: ClaimWaiters
     /// The SHA-256 of the metrics token, or nil when metrics are open.
     let metricsTokenHash: String?
     let logger: Logger
@@ -60,7 +61,7 @@ struct HealthRoutes<Context: RequestContext>: Sendable {
     /// database does not answer, so a scrape never fails because of it.
     func scrape() async throws -> Response {
         let counts = try? await jobs.countsByState()
-        let bytes = metrics.render(jobCounts: counts)
+        let bytes = metrics.render(jobCounts: counts, claimsHeld: waiters.waitCount)
         return Response(
             status: .ok,
             headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
