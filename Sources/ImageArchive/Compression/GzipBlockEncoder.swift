@@ -9,6 +9,12 @@ import CZlib
 /// is one ordinary gzip member (10-byte header, the deflate stream, CRC-32 and length), a few
 /// bytes per block larger than a single zlib stream.
 ///
+/// A block that deflate would barely shrink (already compressed files, random data) is written
+/// as deflate *stored* blocks instead: deflating it costs most of the time and saves almost
+/// nothing, and a stored block can even be smaller than deflate's output for such data. The
+/// choice is made from the block's own content (a fast trial on samples of it), so it too never
+/// depends on the cores or the chunking.
+///
 /// Memory: one batch of input blocks and their outputs (`batchBlocks × blockSize`, twice).
 /// Not thread-safe: one task feeds it, then calls ``finish(emit:)`` once.
 final class GzipBlockEncoder {
@@ -65,7 +71,7 @@ final class GzipBlockEncoder {
 
     // MARK: Blocks
 
-    private struct CompressedBlock {
+    struct CompressedBlock {
         var bytes: [UInt8]
         var crc: UInt
         var count: Int
@@ -81,6 +87,7 @@ final class GzipBlockEncoder {
                     let start = index * blockSize
                     let block = UnsafeRawBufferPointer(rebasing: input[start..<min(start + blockSize, input.count)])
                     let primer = index == 0 ? previous : UnsafeRawBufferPointer(rebasing: input[(start - Self.windowSize)..<start])
+                    guard Self.isWorthDeflating(block) else { return Self.storeBlock(block) }
                     return try Self.deflateBlock(block, dictionary: primer, level: level)
                 }
             }
@@ -102,6 +109,64 @@ final class GzipBlockEncoder {
         let header: [UInt8] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, extraFlags, 3]
         try header.withUnsafeBytes(emit)
     }
+
+    // MARK: Incompressible blocks
+
+    /// How much of a block the trial compresses: a few samples spread over it.
+    static let sampleSize = 4 * 1024
+    static let sampleCount = 4
+    /// A block is deflated when the trial saves at least 5 %.
+    static let worthwhileRatio = 0.95
+
+    /// Whether deflating `block` is worth its time: its samples, deflated at level 1 (the
+    /// trial must cost little next to the real work), shrink below ``worthwhileRatio``.
+    static func isWorthDeflating(_ block: UnsafeRawBufferPointer) -> Bool {
+        guard block.count > 0 else { return false }
+        let sample = min(sampleSize, block.count)
+        let stride = sampleCount > 1 ? (block.count - sample) / (sampleCount - 1) : 0
+        var output = [UInt8](repeating: 0, count: Int(compressBound(uLong(sample))))
+        var sampled = 0
+        var compressed = 0
+        for index in 0..<sampleCount {
+            let start = index * stride
+            var outputCount = uLongf(output.count)
+            let result = output.withUnsafeMutableBytes { out in
+                compress2(
+                    out.baseAddress!.assumingMemoryBound(to: Bytef.self), &outputCount,
+                    block.baseAddress!.advanced(by: start).assumingMemoryBound(to: Bytef.self), uLong(sample), 1)
+            }
+            // A failed trial says nothing: deflate the block, which reports any real failure.
+            guard result == Z_OK else { return true }
+            sampled += sample
+            compressed += Int(outputCount)
+            if stride == 0 { break }
+        }
+        return Double(compressed) < Double(sampled) * worthwhileRatio
+    }
+
+    /// `block` as deflate stored blocks (each at most 65,535 bytes), not final. The stream is
+    /// byte-aligned before it (every block ends with a sync flush) and after it.
+    static func storeBlock(_ block: UnsafeRawBufferPointer) -> CompressedBlock {
+        let maxStored = 65_535
+        var output: [UInt8] = []
+        output.reserveCapacity(block.count + (block.count / maxStored + 1) * 5)
+        var offset = 0
+        repeat {
+            let count = min(maxStored, block.count - offset)
+            // BFINAL 0, BTYPE 00 (stored), padded to the byte: then LEN and its complement.
+            output.append(0)
+            output.append(UInt8(truncatingIfNeeded: count))
+            output.append(UInt8(truncatingIfNeeded: count >> 8))
+            output.append(UInt8(truncatingIfNeeded: ~count))
+            output.append(UInt8(truncatingIfNeeded: ~count >> 8))
+            output.append(contentsOf: UnsafeRawBufferPointer(rebasing: block[offset..<(offset + count)]))
+            offset += count
+        } while offset < block.count
+        let blockCRC = crc32(0, block.baseAddress?.assumingMemoryBound(to: Bytef.self), uInt(block.count))
+        return CompressedBlock(bytes: output, crc: blockCRC, count: block.count)
+    }
+
+    // MARK: Deflated blocks
 
     /// One block as raw deflate, primed with `dictionary`, ended by a sync flush (so the next
     /// block's output follows it on a byte boundary), with the block's CRC-32.
