@@ -114,7 +114,7 @@ struct DrillTests {
                         try await fleet.waitForAgentPhase("a", job: jobID, phase)
                         let killedAt = Date()
                         fleet.agent("a").signal(SIGKILL)
-                        #expect(try await fleet.agent("a").waitForExit(timeout: .seconds(10)) != nil)
+                        #expect(try await fleet.agent("a").waitForExit(timeout: .seconds(60)) != nil)
                         // The kill lands in the phase or, when the phase ends between the log
                         // line and the signal, in a later one of the same flatten; never after it.
                         let landed = try #require(fleet.loggedPhases("a", job: jobID).last)
@@ -173,7 +173,7 @@ struct DrillTests {
                 let job = try await fleet.waitForJob(jobID, "succeeded", timeout: .seconds(60)) { $0.state.isTerminal }
                 #expect(job.attempt == 1, "delivered, not redone")
                 try await Self.expectEndedOnce(jobID, as: .succeeded, fleet: fleet)
-                _ = try await TestEnvironment.eventually("the pending result removed once acknowledged", timeout: .seconds(10)) { () -> Bool? in
+                _ = try await TestEnvironment.eventually("the pending result removed once acknowledged", timeout: .seconds(60)) { () -> Bool? in
                     FileManager.default.fileExists(atPath: pendingFile.path) ? nil : true
                 }
                 try await Self.expectNothingLeft(of: jobID, on: client, fleet: fleet, agent: "a")

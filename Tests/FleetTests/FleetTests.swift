@@ -175,7 +175,7 @@ struct FleetTests {
             #expect(running.attempt == 1)
 
             fleet.agent("a").signal(SIGKILL)
-            #expect(try await fleet.agent("a").waitForExit(timeout: .seconds(10)) != nil)
+            #expect(try await fleet.agent("a").waitForExit(timeout: .seconds(60)) != nil)
             #expect(try await TestImages.layerCount(flat(image), on: engineA) == nil, "killed before tagging: no tag")
 
             // The restart has no enrollment token: it must use the identity it kept.
@@ -252,7 +252,7 @@ struct FleetTests {
             let job = try await fleet.waitForJob(jobID, "succeeded", timeout: .seconds(60)) { $0.state == .succeeded }
             #expect(job.attempt == 1, "delivered from the state directory, not redone")
             #expect(job.result?.newLayerCount == 1)
-            _ = try await TestEnvironment.eventually("the pending report removed", timeout: .seconds(10)) { () -> Bool? in
+            _ = try await TestEnvironment.eventually("the pending report removed", timeout: .seconds(60)) { () -> Bool? in
                 FileManager.default.fileExists(atPath: pendingFile.path) ? nil : true
             }
         }

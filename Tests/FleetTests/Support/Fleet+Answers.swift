@@ -7,7 +7,7 @@ extension Fleet {
     /// the `flatten_http_request_duration_seconds_count` series of its `/metrics`.
     func answeredStatuses(_ index: Int = 0) async throws -> [Int: Int] {
         let request = HTTPClientRequest(url: coordinatorURL(index) + "/metrics")
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
         let text = String(buffer: try await response.body.collect(upTo: 16 << 20))
         var statuses: [Int: Int] = [:]
         for line in text.split(separator: "\n") where line.hasPrefix("flatten_http_request_duration_seconds_count{") {

@@ -160,8 +160,8 @@ final class Fleet: @unchecked Sendable {
     /// connections are cut) and waits until it is gone.
     func killCoordinator(_ index: Int = 0) async throws {
         coordinators[index].signal(SIGKILL)
-        guard try await coordinators[index].waitForExit(timeout: .seconds(10)) != nil else {
-            throw FleetTestError("coordinator \(index + 1) still runs 10 s after SIGKILL")
+        guard try await coordinators[index].waitForExit(timeout: .seconds(60)) != nil else {
+            throw FleetTestError("coordinator \(index + 1) still runs 60 s after SIGKILL")
         }
     }
 
@@ -216,7 +216,7 @@ final class Fleet: @unchecked Sendable {
         var request = HTTPClientRequest(url: coordinatorURL(index) + path)
         request.method = method
         request.headers.add(name: "Authorization", value: "Bearer \(Self.adminToken)")
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
         let body = try await response.body.collect(upTo: 16 << 20)
         guard response.status.code < 300 else {
             throw FleetTestError("\(method) \(path): HTTP \(response.status.code) \(String(buffer: body))")
