@@ -3,8 +3,9 @@ import PackageDescription
 
 /// Flatten fleet: flatten Docker images across a fleet of hosts.
 ///
-/// Module boundaries are described in `docs/ARCHITECTURE.md`: `ImageArchive` knows nothing of HTTP,
-/// `DockerEngine` knows nothing of tar, and the coordinator knows nothing of Docker.
+/// Module boundaries, and what each module may import, are described in `docs/ARCHITECTURE.md`:
+/// `ImageArchive` knows nothing of HTTP, `DockerEngine` knows nothing of tar, and the coordinator
+/// knows nothing of Docker. Every target declares exactly the products its sources import.
 let package = Package(
     name: "flatten-fleet",
     platforms: [.macOS(.v14)],
@@ -16,9 +17,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
-        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.34.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.24.0"),
@@ -58,6 +59,7 @@ let package = Package(
             dependencies: [
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -84,7 +86,6 @@ let package = Package(
             dependencies: [
                 "CLibPQ",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -103,30 +104,39 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+            ]
+        ),
+        // The one client of the coordinator's HTTP API that the agent, flatctl and the load
+        // tool share: endpoint, replies, errors.
+        .target(
+            name: "CoordinatorHTTPClient",
+            dependencies: [
+                "FlattenProtocol",
+                "FlattenSecurity",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         .target(
             name: "AgentCore",
             dependencies: [
+                "CoordinatorHTTPClient",
                 "FlattenProtocol",
                 "FlattenSecurity",
                 "Flattening",
                 "DockerEngine",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -148,21 +158,23 @@ let package = Package(
             name: "flatten-agent",
             dependencies: [
                 "AgentCore",
+                "CoordinatorHTTPClient",
+                "DockerEngine",
+                "FlattenProtocol",
                 "FlattenSecurity",
                 "Flattening",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
             name: "flatctl",
             dependencies: [
+                "CoordinatorHTTPClient",
                 "FlattenProtocol",
                 "FlattenSecurity",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -176,6 +188,7 @@ let package = Package(
         .executableTarget(
             name: "coordinator-load",
             dependencies: [
+                "CoordinatorHTTPClient",
                 "FlattenProtocol",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -186,22 +199,48 @@ let package = Package(
             // pgbench's script for the database floor that scripts/bench-coordinator prints.
             exclude: ["database-floor.sql"]
         ),
-        .executableTarget(name: "merge-benchmark", dependencies: ["ImageArchive"], path: "Benchmarks/merge-benchmark"),
+        .executableTarget(name: "merge-benchmark", dependencies: [
+            "ImageArchive", .product(name: "Crypto", package: "swift-crypto"),
+        ], path: "Benchmarks/merge-benchmark"),
 
         // MARK: Tests
-        .target(name: "TestSupport", dependencies: ["DockerEngine", "PostgresClient"], path: "Tests/TestSupport"),
+        // Also the engine calls only tests make (build, pull, list containers, version), as
+        // extensions of `DockerClient`.
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "DockerEngine", "PostgresClient",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/TestSupport"
+        ),
         .testTarget(name: "FlattenProtocolTests", dependencies: ["FlattenProtocol"]),
         .testTarget(name: "FlattenSecurityTests", dependencies: ["FlattenSecurity", "TestSupport"]),
-        .testTarget(name: "ImageArchiveTests", dependencies: ["ImageArchive", "CZlib", "DockerEngine", "TestSupport"]),
-        .testTarget(name: "DockerEngineTests", dependencies: ["DockerEngine", "TestSupport"]),
+        .testTarget(
+            name: "ImageArchiveTests",
+            dependencies: [
+                "ImageArchive", "CZlib", "DockerEngine", "TestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "DockerEngineTests",
+            dependencies: ["DockerEngine", "TestSupport", .product(name: "NIOCore", package: "swift-nio")]
+        ),
         .testTarget(
             name: "FlatteningTests",
             dependencies: [
                 "Flattening", "DockerEngine", "ImageArchive", "FlattenProtocol", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient"]),
+        .testTarget(
+            name: "PostgresClientTests",
+            dependencies: ["PostgresClient", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(
             name: "CoordinatorCoreTests",
             dependencies: [
@@ -209,16 +248,19 @@ let package = Package(
                 "FlattenProtocol",
                 "PostgresClient",
                 "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .testTarget(
             name: "AgentCoreTests",
             dependencies: [
-                "AgentCore", "FlattenProtocol", "DockerEngine", "CoordinatorCore", "TestSupport",
+                "AgentCore", "CoordinatorHTTPClient", "FlattenProtocol", "DockerEngine", "CoordinatorCore", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -15,6 +15,7 @@
 // (LoopbackHTTPConnection), so the tool's own CPU per job stays small next to the coordinator's.
 
 import AsyncHTTPClient
+import CoordinatorHTTPClient
 import FlattenProtocol
 import Foundation
 import NIOCore
@@ -98,22 +99,16 @@ protocol CoordinatorTransport {
     func send(_ method: HTTPMethod, _ path: String, token: String, json body: ByteBuffer?) async throws -> (status: UInt, body: ByteBuffer)
 }
 
-/// A tiny typed client over AsyncHTTPClient, kept for registration and the idle phase, whose
-/// 1,000 parked long polls want a pool rather than a connection per task.
+/// The shared coordinator client, kept for registration and the idle phase, whose 1,000
+/// parked long polls want a pool rather than a connection per task.
 struct API: Sendable, CoordinatorTransport {
-    let http: HTTPClient
-    let base: String
+    let endpoint: CoordinatorEndpoint
 
     func send(_ method: HTTPMethod, _ path: String, token: String, json body: ByteBuffer?) async throws -> (status: UInt, body: ByteBuffer) {
-        var request = HTTPClientRequest(url: base + path)
-        request.method = method
-        request.headers.add(name: "Authorization", value: "Bearer \(token)")
-        if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(body)
-        }
-        let response = try await http.execute(request, timeout: .seconds(60))
-        return (response.status.code, try await response.body.collect(upTo: 8 << 20))
+        var endpoint = endpoint
+        endpoint.token = token
+        let reply = try await endpoint.send(method, path, json: body)
+        return (UInt(reply.status), reply.body)
     }
 
     func send(_ method: HTTPMethod, _ path: String, token: String, body: some Encodable) async throws -> (status: UInt, body: ByteBuffer) {
@@ -471,14 +466,16 @@ enum CoordinatorLoad {
 }
 
 let options = Options.parse(CommandLine.arguments)
-var configuration = HTTPClient.Configuration()
+var configuration = CoordinatorEndpoint.httpClientConfiguration(trusting: nil)
 configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = options.idleAgents + options.agents + options.submitters + 64
+configuration.connectionPool.retryConnectionEstablishment = true
 configuration.timeout.connect = .seconds(10)
-let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
 do {
-    try await CoordinatorLoad.run(options, API(http: http, base: options.url))
+    try await CoordinatorEndpoint.withEndpoint(
+        baseURL: options.url, configuration: configuration, userAgent: "coordinator-load", requestTimeout: .seconds(60)
+    ) { endpoint in
+        try await CoordinatorLoad.run(options, API(endpoint: endpoint))
+    }
 } catch {
-    try? await http.shutdown().get()
     fail("\(error)")
 }
-try await http.shutdown().get()

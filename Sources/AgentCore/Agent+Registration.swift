@@ -1,3 +1,4 @@
+import CoordinatorHTTPClient
 import DockerEngine
 import FlattenProtocol
 import Foundation
@@ -38,8 +39,7 @@ extension Agent {
         let registration = Self.registration(
             name: configuration.name, labels: configuration.labels, capacity: configuration.concurrency,
             engine: description)
-        let client = CoordinatorClient(
-            baseURL: configuration.coordinatorURL, requestTimeout: configuration.requestTimeout, httpClient: httpClient)
+        let client = CoordinatorClient(endpoint: endpoint)
         var attempt = 0
         while !Task.isShuttingDownGracefully {
             do {

@@ -1,4 +1,4 @@
-import AsyncHTTPClient
+import CoordinatorHTTPClient
 import DockerEngine
 import FlattenProtocol
 import FlattenSecurity
@@ -20,39 +20,27 @@ import UnixSignals
 public final class Agent: Service {
     public let configuration: AgentConfiguration
     let logger: Logger
-    let httpClient: HTTPClient
+    /// The coordinator, with an HTTP client of the agent's own, shut down when ``run()`` ends.
+    let endpoint: CoordinatorEndpoint
 
     /// - Parameters:
     ///   - logger: the agent's log (jobs log with a `job` metadata key).
     public init(configuration: AgentConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
-        self.httpClient = HTTPClient(
-            eventLoopGroupProvider: .singleton,
-            configuration: Self.httpClientConfiguration(trusting: configuration.certificateAuthority))
-    }
-
-    /// The coordinator client's HTTP configuration: a refused connection fails at once (the
-    /// agent's own backoff decides when to try again, and a hard stop is not held up by the
-    /// HTTP client retrying until the request's deadline), connects time out after 5 s, and
-    /// an `https` coordinator's certificate must chain to `authority` when one is given.
-    static func httpClientConfiguration(trusting authority: CertificateAuthorityFile?) -> HTTPClient.Configuration {
-        var configuration = HTTPClient.Configuration(
-            tlsConfiguration: authority?.clientTLSConfiguration,
-            redirectConfiguration: .disallow,
-            timeout: .init(connect: .seconds(5)))
-        configuration.connectionPool.retryConnectionEstablishment = false
-        return configuration
+        self.endpoint = CoordinatorEndpoint(
+            baseURL: configuration.coordinatorURL, certificateAuthority: configuration.certificateAuthority,
+            userAgent: "flatten-agent/\(FlattenProtocolVersion.current)", requestTimeout: configuration.requestTimeout)
     }
 
     public func run() async throws {
         do {
             try await runAgent()
         } catch {
-            try? await httpClient.shutdown()
+            await endpoint.shutdown()
             throw error
         }
-        try? await httpClient.shutdown()
+        await endpoint.shutdown()
     }
 
     private func runAgent() async throws {
@@ -68,9 +56,7 @@ public final class Agent: Service {
         }
         do {
             if let identity = try await establishIdentity(state: state, engine: engine) {
-                let client = CoordinatorClient(
-                    baseURL: configuration.coordinatorURL, agentToken: identity.agentToken,
-                    requestTimeout: configuration.requestTimeout, httpClient: httpClient)
+                let client = CoordinatorClient(endpoint: endpoint, agentToken: identity.agentToken)
                 let flattener = AgentFlattener(engine: engine, workDirectory: workDirectory, logger: logger)
                 let monitor = EngineMonitor(
                     health: EngineHealth(engine: engine), client: client, backoff: configuration.backoff, logger: logger)

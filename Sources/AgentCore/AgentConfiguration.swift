@@ -1,3 +1,4 @@
+import CoordinatorHTTPClient
 import DockerEngine
 import FlattenProtocol
 import FlattenSecurity
@@ -101,7 +102,7 @@ public struct AgentConfiguration: Sendable {
     /// Checks the values a person typed.
     public func validate() throws(AgentConfigurationError) {
         do {
-            try CoordinatorClient.validate(baseURL: coordinatorURL)
+            try CoordinatorEndpoint.validate(baseURL: coordinatorURL)
         } catch {
             throw AgentConfigurationError(error.description + " (--coordinator or FLATTEN_COORDINATOR)")
         }

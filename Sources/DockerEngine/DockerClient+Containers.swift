@@ -33,19 +33,6 @@ extension DockerClient {
         )
     }
 
-    /// `GET /containers/json`: the engine's containers; stopped and created ones too when `all`.
-    ///
-    /// - Parameter label: only containers with this label (`key` or `key=value`).
-    public func listContainers(all: Bool = false, label: String? = nil) async throws -> [ContainerSummary] {
-        var query: [(name: String, value: String)] = []
-        if all { query.append(("all", "1")) }
-        if let label {
-            let filters = try JSONEncoder().encode(["label": [label]])
-            query.append(("filters", String(decoding: filters, as: UTF8.self)))
-        }
-        return try await executor.json(DockerRequest(.GET, "/containers/json", query: query), operation: "list containers")
-    }
-
     /// `GET /containers/{id}/export`: the container's filesystem as one tar, streamed.
     public func exportContainer(_ id: String) async throws -> DockerByteStream {
         let operation = "export container '\(id)'"

@@ -22,11 +22,6 @@ extension DockerClient {
         return announced
     }
 
-    /// `GET /version`, asked again now (``engineVersion`` holds the answer read when connecting).
-    public func version() async throws -> EngineVersion {
-        try await executor.json(DockerRequest(.GET, "/version"), operation: "read the engine version")
-    }
-
     /// `GET /info`: facts about the engine's host.
     public func info() async throws -> SystemInfo {
         try await executor.json(DockerRequest(.GET, "/info"), operation: "read the engine info")

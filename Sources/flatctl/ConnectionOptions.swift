@@ -1,4 +1,6 @@
 import ArgumentParser
+import CoordinatorHTTPClient
+import FlattenProtocol
 import FlattenSecurity
 import Foundation
 
@@ -22,7 +24,8 @@ struct ConnectionOptions: ParsableArguments {
     @Flag(help: "Print the coordinator's JSON messages instead of tables.")
     var json = false
 
-    /// The API client for the resolved coordinator, token and CA file. Warns on standard error
+    /// The API client for the resolved coordinator, token and CA file, with an HTTP client of
+    /// its own that the caller shuts down (``EndpointScope`` does). Warns on standard error
     /// when the token would cross the network in clear text.
     func client() throws -> CoordinatorAPI {
         let environment = ProcessInfo.processInfo.environment
@@ -30,10 +33,10 @@ struct ConnectionOptions: ParsableArguments {
         guard let url = coordinator ?? variable("FLATTEN_COORDINATOR") else {
             throw FlatctlError.usage("no coordinator: pass --coordinator URL or set FLATTEN_COORDINATOR")
         }
-        guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
-              scheme == "http" || scheme == "https", components.host?.isEmpty == false
-        else {
-            throw FlatctlError.usage("invalid coordinator URL \(String(reflecting: url)); expected http://HOST:PORT or https://HOST[:PORT]")
+        do {
+            try CoordinatorEndpoint.validate(baseURL: url)
+        } catch {
+            throw FlatctlError.usage(error.description)
         }
         let token = try resolvedToken(variable)
         let authority: CertificateAuthorityFile?
@@ -51,7 +54,9 @@ struct ConnectionOptions: ParsableArguments {
         if let warning = PlaintextTokenWarning(url: url) {
             FileHandle.standardError.write(Data("flatctl: warning: \(warning.message)\n".utf8))
         }
-        return CoordinatorAPI(baseURL: url, token: token, certificateAuthority: authority)
+        return CoordinatorAPI(endpoint: CoordinatorEndpoint(
+            baseURL: url, token: token, certificateAuthority: authority,
+            userAgent: "flatctl/\(FlattenProtocolVersion.current)", requestTimeout: .seconds(30)))
     }
 
     /// `--token`, `--token-file`, `FLATTEN_TOKEN`, `FLATTEN_TOKEN_FILE`: the first given.

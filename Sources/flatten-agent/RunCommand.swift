@@ -1,5 +1,6 @@
 import AgentCore
 import ArgumentParser
+import CoordinatorHTTPClient
 import DockerEngine
 import FlattenSecurity
 import Foundation
@@ -87,7 +88,7 @@ struct RunCommand: AsyncParsableCommand {
             throw ValidationError("no coordinator: pass --coordinator URL or set FLATTEN_COORDINATOR")
         }
         do {
-            try CoordinatorClient.validate(baseURL: url)
+            try CoordinatorEndpoint.validate(baseURL: url)
         } catch {
             throw ValidationError("\(error) (--coordinator or FLATTEN_COORDINATOR)")
         }

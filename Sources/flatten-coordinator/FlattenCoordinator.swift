@@ -118,20 +118,15 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("no admin token: pass --admin-token-file (or --admin-token), or set FLATTEN_ADMIN_TOKEN_FILE (or FLATTEN_ADMIN_TOKEN)")
         }
         let tlsIdentity = try security.tlsIdentity(environment: environment)
-        for (name, value) in [("--lease-seconds", leaseSeconds), ("--max-claim-wait", maxClaimWait),
-                              ("--reaper-interval", reaperInterval), ("--recheck-interval", recheckInterval),
-                              ("--retry-base", retryBase), ("--retry-cap", retryCap)]
-        where !(value > 0 && value.isFinite) {
-            throw ValidationError("\(name) must be a positive number of seconds (got \(value))")
-        }
-        guard leaseBatchSize >= 1 else { throw ValidationError("--lease-batch-size must be 1 or more (got \(leaseBatchSize))") }
-        guard leaseStatements >= 1, leaseStatements * 2 < databaseConnections else {
-            throw ValidationError("--lease-statements must be 1 or more, and claims' and completions' statements together fewer than --db-connections (got \(leaseStatements) with \(databaseConnections) connections)")
-        }
-        guard maxBody > 0 else { throw ValidationError("--max-body must be positive (got \(maxBody))") }
-        guard retentionDays >= 0 else { throw ValidationError("--retention-days must be 0 or more (got \(retentionDays))") }
-        let callerLimits = try callers.callerLimits()
         let metricsToken = try callers.resolvedMetricsToken(environment: environment)
+        let configuration: CoordinatorConfiguration
+        do {
+            configuration = try makeConfiguration(
+                address: address, admins: admins, enrolls: enrolls, tlsIdentity: tlsIdentity, metricsToken: metricsToken,
+                environment: environment)
+        } catch {
+            throw ValidationError(error.description)
+        }
 
         let logger = try common.makeLogger()
         if enrolls.isEmpty {
@@ -144,24 +139,6 @@ struct Serve: AsyncParsableCommand {
             // Until the reload service traps it, SIGHUP's default action would end the process.
             signal(SIGHUP, SIG_IGN)
         }
-        var configuration = CoordinatorConfiguration(
-            host: address.host, port: address.port,
-            databaseURL: common.resolvedDatabaseURL,
-            adminTokens: admins, enrollmentTokens: enrolls,
-            leaseDuration: .seconds(leaseSeconds),
-            maxBodySize: maxBody,
-            retention: retentionDays == 0 ? nil : .seconds(retentionDays * 86_400),
-            maxClaimWait: .seconds(maxClaimWait),
-            wakeRecheckInterval: .seconds(recheckInterval),
-            reaperInterval: .seconds(reaperInterval),
-            retryBackoff: RetryBackoff(base: .seconds(retryBase), cap: .seconds(retryCap)),
-            databaseConnections: databaseConnections,
-            leaseBatchSize: leaseBatchSize,
-            leaseStatementsInFlight: leaseStatements,
-            tlsIdentity: tlsIdentity,
-            enrollApproval: enrollApproval || Self.isTrue(environment["FLATTEN_ENROLL_APPROVAL"]))
-        configuration.callerLimits = callerLimits
-        configuration.metricsToken = metricsToken
         let coordinator = try Coordinator(configuration: configuration, logger: logger)
         try await coordinator.run { host, port in
             let shown = host.contains(":") ? "[\(host)]" : host
@@ -170,6 +147,40 @@ struct Serve: AsyncParsableCommand {
             logger.info("listening", metadata: ["address": "\(shown):\(port)", "scheme": "\(tlsIdentity == nil ? "http" : "https")"])
         }
         logger.info("stopped")
+    }
+
+    /// The configuration the flags describe, checked (``CoordinatorConfiguration/validate()``):
+    /// seconds are converted only once known to be finite and in range.
+    func makeConfiguration(
+        address: ListenAddress, admins: [String], enrolls: [String], tlsIdentity: TLSIdentityFiles?, metricsToken: String?,
+        environment: [String: String]
+    ) throws(CoordinatorConfigurationError) -> CoordinatorConfiguration {
+        typealias Configuration = CoordinatorConfiguration
+        let retention = try retentionDays == 0
+            ? nil
+            : Configuration.duration(retentionDays, unitSeconds: 86_400, flag: "--retention-days", zeroMeans: "keep forever", unit: "days")
+        var configuration = CoordinatorConfiguration(
+            host: address.host, port: address.port,
+            databaseURL: common.resolvedDatabaseURL,
+            adminTokens: admins, enrollmentTokens: enrolls,
+            leaseDuration: try Configuration.duration(leaseSeconds, flag: "--lease-seconds"),
+            maxBodySize: maxBody,
+            retention: retention,
+            maxClaimWait: try Configuration.duration(maxClaimWait, flag: "--max-claim-wait"),
+            wakeRecheckInterval: try Configuration.duration(recheckInterval, flag: "--recheck-interval"),
+            reaperInterval: try Configuration.duration(reaperInterval, flag: "--reaper-interval"),
+            retryBackoff: RetryBackoff(
+                base: try Configuration.duration(retryBase, flag: "--retry-base"),
+                cap: try Configuration.duration(retryCap, flag: "--retry-cap")),
+            databaseConnections: databaseConnections,
+            leaseBatchSize: leaseBatchSize,
+            leaseStatementsInFlight: leaseStatements,
+            tlsIdentity: tlsIdentity,
+            enrollApproval: enrollApproval || Self.isTrue(environment["FLATTEN_ENROLL_APPROVAL"]))
+        configuration.callerLimits = try callers.callerLimits()
+        configuration.metricsToken = metricsToken
+        try configuration.validate()
+        return configuration
     }
 
     /// `1`, `true` or `yes` (any case) in an environment variable.

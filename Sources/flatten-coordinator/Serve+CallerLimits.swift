@@ -39,31 +39,29 @@ struct CallerLimitOptions: ParsableArguments {
             help: "File holding the metrics token (default: $FLATTEN_METRICS_TOKEN_FILE).")
     var metricsTokenFile: String?
 
-    /// The limits, or a message naming the option at fault.
-    func callerLimits() throws -> CallerLimits {
-        guard idleTimeout >= 0, idleTimeout.isFinite else {
-            throw ValidationError("--idle-timeout must be 0 (never) or a positive number of seconds (got \(idleTimeout))")
-        }
-        guard maxConnections >= 0 else { throw ValidationError("--max-connections must be 0 (no cap) or more (got \(maxConnections))") }
-        guard maxPollsPerAgent >= 1 else { throw ValidationError("--max-polls-per-agent must be 1 or more (got \(maxPollsPerAgent))") }
-        guard authLimitBurst >= 0 else { throw ValidationError("--auth-limit-burst must be 0 (no limit) or more (got \(authLimitBurst))") }
-        guard authLimitRate > 0, authLimitRate.isFinite else {
-            throw ValidationError("--auth-limit-rate must be a positive number per second (got \(authLimitRate))")
-        }
+    /// The limits (``CallerLimits/validate()`` holds their invariants), or an error naming the
+    /// option at fault.
+    func callerLimits() throws(CoordinatorConfigurationError) -> CallerLimits {
         var proxies: Set<String> = []
         for proxy in trustedProxies {
             guard let address = try? SocketAddress(ipAddress: proxy, port: 0), let ip = CallerKey.ipAddress(of: address) else {
-                throw ValidationError("--trusted-proxy \(String(reflecting: proxy)) is not an IP address")
+                throw .notAnIPAddress(proxy, flag: "--trusted-proxy")
             }
             proxies.insert(ip)
         }
-        return CallerLimits(
-            idleTimeout: idleTimeout == 0 ? nil : .milliseconds(Int64((idleTimeout * 1000).rounded())),
+        var idle: Duration?
+        if idleTimeout != 0 {
+            idle = try CoordinatorConfiguration.duration(idleTimeout, flag: "--idle-timeout", zeroMeans: "never")
+        }
+        let limits = CallerLimits(
+            idleTimeout: idle,
             maxConnections: maxConnections == 0 ? nil : maxConnections,
             maxPollsPerAgent: maxPollsPerAgent,
             authFailureBurst: authLimitBurst,
             authFailureRate: authLimitRate,
             trustedProxies: proxies)
+        try limits.validate()
+        return limits
     }
 
     /// The metrics token from the options, else from the environment (a token or a file, never

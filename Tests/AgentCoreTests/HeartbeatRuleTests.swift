@@ -1,3 +1,4 @@
+import CoordinatorHTTPClient
 import FlattenProtocol
 import Foundation
 import Testing

@@ -88,6 +88,30 @@ struct FlatctlCommandTests {
             await coordinator.stop()
         }
     }
+
+    @Test("Control-C cancels a command that waits: it ends with exit status 130")
+    func interrupt() async throws {
+        try await withScratchDatabase(prefix: "coord_test") { url in
+            let coordinator = try await CoordinatorProcess.start(databaseURL: url)
+            do {
+                _ = try await LiveAPI(baseURL: coordinator.baseURL).register("a")
+                let connection = ["--coordinator", coordinator.baseURL, "--token", TestTokens.admin]
+                let submitted = try await FlatctlBinary.run(["submit", "registry.example/app:1", "--host", "a", "--json"] + connection)
+                #expect(submitted.status == 0, "stderr: \(submitted.standardError)")
+                let response = try JSONDecoder.flattenProtocol.decode(SubmissionResponse.self, from: Data(submitted.standardOutput.utf8))
+                // Nothing claims the job, so the wait lasts until the interrupt; the job's first
+                // line shows the watcher is polling.
+                let run = try await FlatctlBinary.interrupted(
+                    ["batch", response.batch.id.uuidString.lowercased(), "--wait"] + connection, once: "a: queued")
+                #expect(run.status == 130 && run.exited, "\(run)")
+            } catch {
+                Issue.record("coordinator log:\n\(coordinator.log.suffix(2000))")
+                await coordinator.stop()
+                throw error
+            }
+            await coordinator.stop()
+        }
+    }
 }
 
 /// Runs the built `flatctl` next to the tests.
@@ -131,6 +155,56 @@ enum FlatctlBinary {
                 continuation.resume(returning: Run(
                     status: process.terminationStatus,
                     standardOutput: String(decoding: out, as: UTF8.self),
+                    standardError: String(decoding: err, as: UTF8.self)))
+            }.start()
+        }
+    }
+
+    /// How an interrupted flatctl ended.
+    struct Interrupted: Sendable {
+        var status: Int32
+        /// False when it was killed by a signal (the test's backstop) rather than exiting.
+        var exited: Bool
+        var standardOutput: String
+        var standardError: String
+    }
+
+    /// Starts flatctl, sends it SIGINT once its standard output holds `marker`, and answers how
+    /// it ended. A backstop kills it if it is still running after 120 s, so it never outlives
+    /// the test.
+    static func interrupted(_ arguments: [String], once marker: String) async throws -> Interrupted {
+        let process = Process()
+        process.executableURL = try executableURL()
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["FLATTEN_COORDINATOR"] = nil
+        environment["FLATTEN_TOKEN"] = nil
+        process.environment = environment
+        let output = Pipe()
+        let error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        DispatchQueue.global().asyncAfter(deadline: .now() + 120) {
+            if process.isRunning { process.terminate() }
+        }
+        return await withCheckedContinuation { continuation in
+            Thread {
+                let reader = output.fileHandleForReading
+                var seen = Data()
+                while !String(decoding: seen, as: UTF8.self).contains(marker) {
+                    let chunk = reader.availableData
+                    if chunk.isEmpty { break }
+                    seen.append(chunk)
+                }
+                if process.isRunning { process.interrupt() }
+                seen.append(reader.readDataToEndOfFile())
+                let err = error.fileHandleForReading.readDataToEndOfFile()
+                process.waitUntilExit()
+                continuation.resume(returning: Interrupted(
+                    status: process.terminationStatus, exited: process.terminationReason == .exit,
+                    standardOutput: String(decoding: seen, as: UTF8.self),
                     standardError: String(decoding: err, as: UTF8.self)))
             }.start()
         }

@@ -1,3 +1,4 @@
+import CoordinatorHTTPClient
 import FlattenProtocol
 
 /// What to do after each attempt to deliver a report, as a pure decision.

@@ -1,3 +1,4 @@
+import CoordinatorHTTPClient
 import FlattenProtocol
 
 /// What to do after each heartbeat of a running job, as a pure decision on the answer.

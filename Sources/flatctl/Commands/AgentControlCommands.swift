@@ -3,7 +3,7 @@ import FlattenProtocol
 import Foundation
 
 /// `flatctl agents pause NAME`
-struct AgentPauseCommand: AsyncParsableCommand {
+struct AgentPauseCommand: InterruptibleCommand {
     static let configuration = CommandConfiguration(
         commandName: "pause",
         abstract: "Stop an agent claiming jobs; its running jobs finish. Undo with resume.")
@@ -13,14 +13,14 @@ struct AgentPauseCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
-    func run() async throws {
-        let agent = try await connection.client().controlAgent(name, path: APIPath.agentPause(name))
+    func run(_ coordinator: EndpointScope) async throws {
+        let agent = try await coordinator.api().controlAgent(name, path: APIPath.agentPause(name))
         try AgentControlOutput.print(agent, json: connection.json)
     }
 }
 
 /// `flatctl agents resume NAME`
-struct AgentResumeCommand: AsyncParsableCommand {
+struct AgentResumeCommand: InterruptibleCommand {
     static let configuration = CommandConfiguration(
         commandName: "resume",
         abstract: "Let a paused or draining agent claim jobs again.")
@@ -30,14 +30,14 @@ struct AgentResumeCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
-    func run() async throws {
-        let agent = try await connection.client().controlAgent(name, path: APIPath.agentResume(name))
+    func run(_ coordinator: EndpointScope) async throws {
+        let agent = try await coordinator.api().controlAgent(name, path: APIPath.agentResume(name))
         try AgentControlOutput.print(agent, json: connection.json)
     }
 }
 
 /// `flatctl agents approve NAME`
-struct AgentApproveCommand: AsyncParsableCommand {
+struct AgentApproveCommand: InterruptibleCommand {
     static let configuration = CommandConfiguration(
         commandName: "approve",
         abstract: "Approve an agent that registered while the coordinator requires approval (--enroll-approval).")
@@ -47,14 +47,14 @@ struct AgentApproveCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
-    func run() async throws {
-        let agent = try await connection.client().controlAgent(name, path: APIPath.agentApprove(name))
+    func run(_ coordinator: EndpointScope) async throws {
+        let agent = try await coordinator.api().controlAgent(name, path: APIPath.agentApprove(name))
         try AgentControlOutput.print(agent, json: connection.json)
     }
 }
 
 /// `flatctl agents drain NAME [--wait]`
-struct AgentDrainCommand: AsyncParsableCommand {
+struct AgentDrainCommand: InterruptibleCommand {
     static let configuration = CommandConfiguration(
         commandName: "drain",
         abstract: "Stop an agent claiming jobs and let its running jobs finish; it reads paused once none runs.",
@@ -77,8 +77,8 @@ struct AgentDrainCommand: AsyncParsableCommand {
         }
     }
 
-    func run() async throws {
-        let api = try connection.client()
+    func run(_ coordinator: EndpointScope) async throws {
+        let api = try coordinator.api()
         var agent = try await api.controlAgent(name, path: APIPath.agentDrain(name))
         if wait {
             var announced = false
@@ -99,7 +99,7 @@ struct AgentDrainCommand: AsyncParsableCommand {
 }
 
 /// `flatctl agents remove NAME [--reason TEXT]`
-struct AgentRemoveCommand: AsyncParsableCommand {
+struct AgentRemoveCommand: InterruptibleCommand {
     static let configuration = CommandConfiguration(
         commandName: "remove",
         abstract: "Remove an agent: its token is revoked and its queued jobs are canceled with the reason.",
@@ -117,8 +117,8 @@ struct AgentRemoveCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
-    func run() async throws {
-        let removal = try await connection.client().removeAgent(name, reason: reason)
+    func run(_ coordinator: EndpointScope) async throws {
+        let removal = try await coordinator.api().removeAgent(name, reason: reason)
         if connection.json {
             try JSONOutput.print(removal)
             return
@@ -132,7 +132,7 @@ struct AgentRemoveCommand: AsyncParsableCommand {
 }
 
 /// `flatctl agents rotate-token NAME`
-struct AgentRotateTokenCommand: AsyncParsableCommand {
+struct AgentRotateTokenCommand: InterruptibleCommand {
     static let configuration = CommandConfiguration(
         commandName: "rotate-token",
         abstract: "Give an agent a new token; the old one is refused at once. Prints the new token (shown only once).",
@@ -147,8 +147,8 @@ struct AgentRotateTokenCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
-    func run() async throws {
-        let rotated = try await connection.client().rotateAgentToken(name)
+    func run(_ coordinator: EndpointScope) async throws {
+        let rotated = try await coordinator.api().rotateAgentToken(name)
         if connection.json {
             try JSONOutput.print(rotated)
             return

@@ -3,7 +3,7 @@ import FlattenProtocol
 import Foundation
 
 /// `flatctl agents` (`flatctl agents list`)
-struct AgentsListCommand: AsyncParsableCommand {
+struct AgentsListCommand: InterruptibleCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
         abstract: "List the registered agents: state, labels, engine, image store, platform, capacity and running jobs.",
@@ -19,8 +19,8 @@ struct AgentsListCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
-    func run() async throws {
-        let list = try await connection.client().agents()
+    func run(_ coordinator: EndpointScope) async throws {
+        let list = try await coordinator.api().agents()
         if connection.json {
             try JSONOutput.print(list)
             return

@@ -3,7 +3,7 @@ import FlattenProtocol
 import Foundation
 
 /// `flatctl batch ID [--wait]`
-struct BatchCommand: AsyncParsableCommand {
+struct BatchCommand: InterruptibleCommand {
     static let configuration = CommandConfiguration(
         commandName: "batch",
         abstract: "Show a submission's jobs per host; with --wait, follow them until they finish.",
@@ -17,8 +17,8 @@ struct BatchCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
-    func run() async throws {
-        let api = try connection.client()
+    func run(_ coordinator: EndpointScope) async throws {
+        let api = try coordinator.api()
         let batchID = try await IDResolver(api: api).batch(id)
         let batch = wait
             ? try await BatchWatcher(api: api, showsProgress: !connection.json).wait(for: batchID)

@@ -3,7 +3,7 @@ import FlattenProtocol
 import Foundation
 
 /// `flatctl cancel ID`
-struct CancelCommand: AsyncParsableCommand {
+struct CancelCommand: InterruptibleCommand {
     static let configuration = CommandConfiguration(
         commandName: "cancel",
         abstract: "Cancel a job: a queued job at once, a running one at its agent's next heartbeat.")
@@ -13,8 +13,8 @@ struct CancelCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
-    func run() async throws {
-        let api = try connection.client()
+    func run(_ coordinator: EndpointScope) async throws {
+        let api = try coordinator.api()
         let job = try await api.cancel(try await IDResolver(api: api).job(id))
         if connection.json {
             try JSONOutput.print(job)

@@ -3,7 +3,7 @@ import FlattenProtocol
 import Foundation
 
 /// `flatctl job ID`
-struct JobCommand: AsyncParsableCommand {
+struct JobCommand: InterruptibleCommand {
     static let configuration = CommandConfiguration(
         commandName: "job",
         abstract: "Show one job: its state, progress, result or error.")
@@ -13,8 +13,8 @@ struct JobCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
-    func run() async throws {
-        let api = try connection.client()
+    func run(_ coordinator: EndpointScope) async throws {
+        let api = try coordinator.api()
         let job = try await api.job(try await IDResolver(api: api).job(id))
         if connection.json {
             try JSONOutput.print(job)

@@ -3,7 +3,7 @@ import FlattenProtocol
 import Foundation
 
 /// `flatctl jobs [--state S] [--host H] [--batch ID] [--limit N]`
-struct JobsCommand: AsyncParsableCommand {
+struct JobsCommand: InterruptibleCommand {
     static let configuration = CommandConfiguration(
         commandName: "jobs",
         abstract: "List jobs, newest first.")
@@ -34,8 +34,8 @@ struct JobsCommand: AsyncParsableCommand {
         }
     }
 
-    func run() async throws {
-        let api = try connection.client()
+    func run(_ coordinator: EndpointScope) async throws {
+        let api = try coordinator.api()
         let batchID = try await batch.asyncMap { try await IDResolver(api: api).batch($0) }
         let list = try await api.jobs(.init(state: state, agent: host, batch: batchID, image: image, limit: limit))
         if connection.json {

@@ -3,7 +3,7 @@ import FlattenProtocol
 import Foundation
 
 /// `flatctl submit IMAGE (--host NAME | --selector k=v[,k=v] | --all) …`
-struct SubmitCommand: AsyncParsableCommand {
+struct SubmitCommand: InterruptibleCommand {
     static let configuration = CommandConfiguration(
         commandName: "submit",
         abstract: "Flatten an image on one host, on the hosts a selector matches, or on every host.",
@@ -53,7 +53,7 @@ struct SubmitCommand: AsyncParsableCommand {
         }
     }
 
-    func run() async throws {
+    func run(_ coordinator: EndpointScope) async throws {
         let reference: ImageReference
         do {
             reference = try ImageReference(image)
@@ -63,7 +63,7 @@ struct SubmitCommand: AsyncParsableCommand {
         let submission = JobSubmission(
             image: reference, target: try target(), options: try flatten.options(),
             priority: priority, maxAttempts: maxAttempts, idempotencyKey: idempotencyKey)
-        let api = try connection.client()
+        let api = try coordinator.api()
         let response = try await api.submit(submission)
         guard wait else {
             if connection.json {

@@ -1,5 +1,6 @@
 import DockerEngine
 import Foundation
+import TestSupport
 
 /// What a job's flattens may leave on an engine when their process dies: the containers named
 /// after the flatten (export, verify) and the images labelled as its temporary carriers. Every

@@ -1,3 +1,4 @@
+@testable import DockerEngine
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -16,6 +17,7 @@ public struct BuildResult: Sendable, Hashable {
     }
 }
 
+// Only tests build images: the product flattens what exists.
 extension DockerClient {
     /// The most build output a ``BuildResult`` keeps.
     public static let maximumBuildOutputBytes = 1024 * 1024

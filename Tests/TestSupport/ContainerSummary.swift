@@ -1,3 +1,5 @@
+import DockerEngine
+
 /// One entry of `GET /containers/json`.
 public struct ContainerSummary: Sendable, Hashable, Codable {
     /// The full container ID.
