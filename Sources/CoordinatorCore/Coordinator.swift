@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import PostgresClient
 import ServiceLifecycle
@@ -176,16 +177,31 @@ public final class Coordinator: Sendable {
     /// Migrates, serves until SIGTERM or SIGINT, then shuts down gracefully: held long polls
     /// are answered 204, the server stops accepting and drains, the services stop, and the
     /// pool closes.
+    ///
+    /// - Throws: ``ListenError`` when the address is taken, not this machine's, reserved, or
+    ///   a name that does not resolve; the database's or a service's error otherwise.
     public func run(onListening: @escaping @Sendable (String, Int) async -> Void = { _, _ in }) async throws {
+        // Until the server listens, a socket error can only be the bind's.
+        let listening = NIOLockedValueBox(false)
         do {
             try await migrate()
             let group = ServiceGroup(configuration: .init(
-                services: [makeApplication(onListening: onListening), ClaimWaitersDrain(waiters: waiters)],
+                services: [
+                    makeApplication { host, port in
+                        listening.withLockedValue { $0 = true }
+                        await onListening(host, port)
+                    },
+                    ClaimWaitersDrain(waiters: waiters),
+                ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
             try await group.run()
         } catch {
             await client.close()
+            if !listening.withLockedValue({ $0 }),
+               let listenError = ListenError(error, address: ListenAddress(host: configuration.host, port: configuration.port)) {
+                throw listenError
+            }
             throw error
         }
         await client.close()

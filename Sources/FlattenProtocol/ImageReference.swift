@@ -60,12 +60,26 @@ public struct ImageReference: Sendable, Hashable, CustomStringConvertible {
     /// The tag, or `latest` when none was given (and no digest pins the image).
     public var tagOrLatest: String { tag ?? "latest" }
 
+    /// The image an engine looks up for this reference: `demo/shop` is `demo/shop:latest`; a
+    /// reference with a tag or a digest is itself. Messages about a missing image name it, so
+    /// the reader sees the `latest` that was looked for.
+    public var withImpliedTag: ImageReference {
+        guard tag == nil, digest == nil else { return self }
+        return ImageReference(domain: domain, path: path, tag: "latest", digest: nil)
+    }
+
     /// The same repository with only a tag: `tag` replaces any tag and drops any digest,
     /// because a tag written now names a new image that the old digest would contradict.
     ///
     /// - Throws: ``ImageReferenceError`` when `tag` is not a valid tag.
     public func withTag(_ tag: String) throws(ImageReferenceError) -> ImageReference {
-        guard Self.isValidTag(tag) else { throw .invalidTag(fullName + ":" + tag, tag: tag) }
+        let input = fullName + ":" + tag
+        let colon = input.index(input.endIndex, offsetBy: -(tag.count + 1))
+        if let fault = Self.tagFault(input[input.index(after: colon)...], colon: colon, position: {
+            input.distance(from: input.startIndex, to: $0) + 1
+        }) {
+            throw ImageReferenceError(input: input, fault)
+        }
         return ImageReference(domain: domain, path: path, tag: tag, digest: nil)
     }
 

@@ -1,7 +1,9 @@
-/// Why a string is not a valid image reference.
+/// Why a string is not a valid image reference: every fault found in it, each with its position.
 ///
-/// A struct wrapping a private enum so that new kinds of problems can be added without breaking
-/// callers; compare errors by ``kind`` or read ``description``.
+/// A struct wrapping ``Fault``s (each a private enum) so that new kinds of problems can be added
+/// without breaking callers; compare errors by ``kind`` or ``faults``, or read ``description``:
+/// `invalid image reference "UPPER/Case::x": repository name "Case" must be lowercase (upper
+/// case at position 7); tag ":x" has ':' at position 12 (…)`.
 public struct ImageReferenceError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The broad kind of problem, for callers that branch on it.
     public struct Kind: Sendable, Hashable, CustomStringConvertible {
@@ -10,7 +12,8 @@ public struct ImageReferenceError: Error, Sendable, Hashable, CustomStringConver
 
         /// The reference was the empty string.
         public static let empty = Kind(name: "empty")
-        /// The reference does not follow the grammar (`[host[:port]/]path[:tag][@digest]`).
+        /// The reference does not follow the grammar (`[host[:port]/]path[:tag][@digest]`): a
+        /// registry host or a repository path component is malformed, or the name is empty.
         public static let invalidFormat = Kind(name: "invalidFormat")
         /// The repository path contains upper-case letters.
         public static let uppercase = Kind(name: "uppercase")
@@ -18,76 +21,35 @@ public struct ImageReferenceError: Error, Sendable, Hashable, CustomStringConver
         public static let nameTooLong = Kind(name: "nameTooLong")
         /// The reference is a 64-character hex string: an image ID, not a name.
         public static let imageID = Kind(name: "imageID")
-        /// The tag is malformed.
+        /// The tag is malformed (empty, too long, a character a tag cannot hold).
         public static let invalidTag = Kind(name: "invalidTag")
         /// The digest is malformed or uses an unsupported algorithm.
         public static let invalidDigest = Kind(name: "invalidDigest")
     }
 
-    private enum Problem: Hashable {
-        case empty
-        case invalidFormat(detail: String?)
-        case uppercase(repository: String)
-        case nameTooLong(length: Int)
-        case imageID
-        case invalidTag(String)
-        case invalidDigest(detail: String)
-    }
-
     /// The text that failed to parse.
     public let input: String
-    private let problem: Problem
+    /// Every fault found, in the order of their positions; never empty.
+    public let faults: [Fault]
 
-    private init(_ problem: Problem, input: String) {
-        self.problem = problem
+    init(input: String, faults: [Fault]) {
+        precondition(!faults.isEmpty, "an ImageReferenceError names at least one fault")
         self.input = input
+        self.faults = faults
     }
 
-    static func empty() -> Self { Self(.empty, input: "") }
-    static func invalidFormat(_ input: String, _ detail: String? = nil) -> Self {
-        Self(.invalidFormat(detail: detail), input: input)
-    }
-    static func uppercase(_ input: String, repository: String) -> Self {
-        Self(.uppercase(repository: repository), input: input)
-    }
-    static func nameTooLong(_ input: String, length: Int) -> Self { Self(.nameTooLong(length: length), input: input) }
-    static func imageID(_ input: String) -> Self { Self(.imageID, input: input) }
-    static func invalidTag(_ input: String, tag: String) -> Self { Self(.invalidTag(tag), input: input) }
-    static func invalidDigest(_ input: String, _ detail: String) -> Self {
-        Self(.invalidDigest(detail: detail), input: input)
+    init(input: String, _ fault: Fault) {
+        self.init(input: input, faults: [fault])
     }
 
-    public var kind: Kind {
-        switch problem {
-        case .empty: .empty
-        case .invalidFormat: .invalidFormat
-        case .uppercase: .uppercase
-        case .nameTooLong: .nameTooLong
-        case .imageID: .imageID
-        case .invalidTag: .invalidTag
-        case .invalidDigest: .invalidDigest
-        }
-    }
+    /// The first fault's kind.
+    public var kind: Kind { faults[0].kind }
+
+    /// Every fault's kind, in order.
+    public var kinds: [Kind] { faults.map(\.kind) }
 
     public var description: String {
-        let quoted = String(reflecting: input)
-        switch problem {
-        case .empty:
-            return "invalid image reference: the reference is empty"
-        case .invalidFormat(nil):
-            return "invalid image reference \(quoted): invalid reference format"
-        case .invalidFormat(let detail?):
-            return "invalid image reference \(quoted): invalid reference format: \(detail)"
-        case .uppercase(let repository):
-            return "invalid image reference \(quoted): repository name \(String(reflecting: repository)) must be lowercase"
-        case .nameTooLong(let length):
-            return "invalid image reference \(quoted): repository name must not be longer than \(ImageReference.maximumNameLength) characters (it has \(length))"
-        case .imageID:
-            return "invalid image reference \(quoted): a 64-character hexadecimal string is an image ID, not a repository name"
-        case .invalidTag(let tag):
-            return "invalid image reference \(quoted): tag \(String(reflecting: tag)) must be 1 to 128 characters of letters, digits, '_', '.' and '-', not starting with '.' or '-'"
-        case .invalidDigest(let detail):
-            return "invalid image reference \(quoted): invalid digest: \(detail)"
-        }
+        let faults = faults.map(\.description).joined(separator: "; ")
+        return input.isEmpty ? "invalid image reference: \(faults)" : "invalid image reference \(String(reflecting: input)): \(faults)"
     }
 }

@@ -153,7 +153,7 @@ public struct FlattenJob: Sendable {
         do {
             original = try await engine.inspectImage(image.familiarDescription)
         } catch let error as DockerEngineError where error.isNotFound {
-            throw FlattenError(.imageNotFound(reference: image.familiarDescription))
+            throw FlattenError(.imageNotFound(reference: image.withImpliedTag.familiarDescription))
         }
         let newTag = options.newTag ?? image.defaultFlattenedReference
         guard newTag.digest == nil else {
@@ -187,7 +187,7 @@ public struct FlattenJob: Sendable {
             do {
                 baseInspect = try await engine.inspectImage(base.familiarDescription)
             } catch let error as DockerEngineError where error.isNotFound {
-                throw FlattenError(.baseImageNotFound(reference: base.familiarDescription))
+                throw FlattenError(.baseImageNotFound(reference: base.withImpliedTag.familiarDescription))
             }
             kept = try KeptLayers.shared(with: baseInspect.diffIDs, base: base.familiarDescription, of: layers)
         case .keepShared:

@@ -30,7 +30,7 @@ public struct ImageAnalyzer: Sendable {
             do {
                 original = try await recorder.run(.inspecting) { try await engine.inspectImage(image.familiarDescription) }
             } catch let error as DockerEngineError where error.isNotFound {
-                throw FlattenError(.imageNotFound(reference: image.familiarDescription))
+                throw FlattenError(.imageNotFound(reference: image.withImpliedTag.familiarDescription))
             }
             let others = try await engine.listImagesInspected(all: false).filter { $0.id != original.id }.map(\.diffIDs)
             directory = try WorkDirectory.create(in: workDirectory, jobID: job.id)

@@ -12,9 +12,13 @@ struct Flatctl: AsyncParsableCommand {
             with an operator token from --token-file or --token (or FLATTEN_TOKEN_FILE, \
             FLATTEN_TOKEN); --ca-file (or FLATTEN_CA_FILE) trusts a private CA for an https:// \
             coordinator. A token sent over http:// to another host draws a warning on standard \
-            error. --json prints the coordinator's \
-            JSON messages instead of tables. Exit status: 0 success, 1 a job failed or the \
-            coordinator refused the request, 2 a usage or connection error.
+            error. --json prints the coordinator's JSON messages instead of tables.
+
+            Exit status: 0 success; 1 the coordinator refused the request (an unknown job, no \
+            matching agent, …), or with --wait a job failed or was canceled or nothing was \
+            flattened (every host skipped); 2 a usage error, an unreachable coordinator or a \
+            rejected token (401, or 403 for a token that is not an operator's); 130 after \
+            Control-C.
             """,
         subcommands: [
             SubmitCommand.self, JobsCommand.self, JobCommand.self, BatchCommand.self,

@@ -2,7 +2,8 @@
 struct FlatctlError: Error, CustomStringConvertible {
     /// The line, without the `flatctl: error:` prefix.
     let message: String
-    /// 1 when the coordinator refused the request, 2 for usage and connection errors.
+    /// 1 when the coordinator refused the request; 2 for a usage error, an unreachable
+    /// coordinator or a rejected token (the statuses `flatctl --help` states).
     let exitCode: Int32
 
     var description: String { message }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import NIOCore
 import NIOPosix
 
@@ -10,8 +11,31 @@ import NIOPosix
 NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
 await runAsRoot(FlattenCoordinator.self)
 
-/// `AsyncParsableCommand`'s own `main`: named through the generic constraint, because at top
-/// level the synchronous `ParsableCommand.main` wins the overload and only prints help.
-func runAsRoot<Command: AsyncParsableCommand>(_ command: Command.Type) async {
-    await command.main(nil)
+/// `AsyncParsableCommand`'s own `main`, except that a `ValidationError` thrown while a
+/// subcommand runs (`serve` without an admin token) shows that subcommand's usage and exits 64,
+/// as one found while parsing does, not the top-level usage. Named through the generic
+/// constraint, because at top level the synchronous `ParsableCommand.main` wins the overload.
+func runAsRoot<Root: AsyncParsableCommand>(_ root: Root.Type) async {
+    let command: any ParsableCommand
+    do {
+        command = try root.parseAsRoot()
+    } catch {
+        root.exit(withError: error)
+    }
+    do {
+        if var command = command as? any AsyncParsableCommand {
+            try await command.run()
+        } else {
+            var command = command
+            try command.run()
+        }
+    } catch let error as ValidationError where type(of: command) != root {
+        let subcommand = type(of: command)
+        let name = root._commandName + " " + subcommand._commandName
+        let text = "Error: \(error.message)\nUsage: \(root.usageString(for: subcommand))\n  See '\(name) --help' for more information.\n"
+        FileHandle.standardError.write(Data(text.utf8))
+        Foundation.exit(ExitCode.validationFailure.rawValue)
+    } catch {
+        root.exit(withError: error)
+    }
 }

@@ -72,9 +72,7 @@ struct ProcessTests {
             throw TestEnvironment.MissingVariable(name: "FLATTEN_TEST_DRILL_PORT_BASE")
         }
         let drill = PostgresDrill(services: services, name: "coord-drill", port: base + 2)
-        try await drill.run("start")
-        do {
-            let base = try await drill.url()
+        try await drill.withStarted { base in
             try await withScratchDatabase(prefix: "coord_test", baseURL: base) { url in
                 async let first = CoordinatorProcess.start(databaseURL: url, arguments: ["--recheck-interval", "300"])
                 async let second = CoordinatorProcess.start(databaseURL: url, arguments: ["--recheck-interval", "300"])
@@ -110,10 +108,6 @@ struct ProcessTests {
                 }
                 await a.stop(); await b.stop()
             }
-        } catch {
-            _ = try? await drill.run("stop")
-            throw error
         }
-        try await drill.run("stop")
     }
 }

@@ -48,6 +48,6 @@ import Testing
 
     @Test func rejectsBadReferences() throws {
         let failure = try #require(decodingFailure(FlattenOptions.self, #"{"newTag":"Bad:tag"}"#))
-        #expect(failure == #"newTag: invalid image reference "Bad:tag": repository name "Bad" must be lowercase"#)
+        #expect(failure == #"newTag: invalid image reference "Bad:tag": repository name "Bad" must be lowercase (upper case at position 1)"#)
     }
 }

@@ -70,44 +70,46 @@ private let hex128 = hex64 + hex64
     }
 
     static let invalid: [Invalid] = [
-        .init(input: "", kind: .empty, message: "the reference is empty"),
-        .init(input: "UPPER:tag", kind: .uppercase, message: "repository name \"UPPER\" must be lowercase"),
-        .init(input: "user/App", kind: .uppercase, message: "repository name \"user/App\" must be lowercase"),
-        .init(input: "a:b:c", kind: .invalidFormat, message: "invalid image reference \"a:b:c\": invalid reference format"),
-        .init(input: "app:", kind: .invalidFormat, message: "invalid reference format"),
-        .init(input: ":tag", kind: .invalidFormat, message: "the repository name is empty"),
-        .init(input: "localhost:5000/:tag", kind: .invalidFormat, message: "the repository name is empty"),
-        .init(input: "-app", kind: .invalidFormat, message: "repository path component \"-app\""),
-        .init(input: "app-", kind: .invalidFormat, message: "repository path component \"app-\""),
-        .init(input: "a..b", kind: .invalidFormat, message: "repository path component \"a..b\""),
-        .init(input: "a___b", kind: .invalidFormat, message: "repository path component \"a___b\""),
-        .init(input: "a._b", kind: .invalidFormat, message: "repository path component \"a._b\""),
-        .init(input: "a//b", kind: .invalidFormat, message: "has an empty component"),
-        .init(input: "app/", kind: .invalidFormat, message: "has an empty component"),
-        .init(input: "localhost:5000/", kind: .invalidFormat, message: "the repository name is empty"),
-        .init(input: " app", kind: .invalidFormat, message: "repository path component \" app\""),
-        .init(input: "app!", kind: .invalidFormat, message: "repository path component \"app!\""),
-        .init(input: "example.com:port/app", kind: .invalidFormat, message: "registry host \"example.com:port\""),
-        .init(input: "example.com:/app", kind: .invalidFormat, message: "registry host \"example.com:\""),
-        .init(input: "ex_ample.com/app", kind: .invalidFormat, message: "registry host \"ex_ample.com\""),
-        .init(input: "-example.com/app", kind: .invalidFormat, message: "registry host \"-example.com\""),
-        .init(input: "example..com/app", kind: .invalidFormat, message: "registry host \"example..com\""),
-        .init(input: "[::1/app", kind: .invalidFormat, message: "registry host \"[::1\""),
-        .init(input: "[]:5000/app", kind: .invalidFormat, message: "registry host \"[]:5000\""),
-        .init(input: "[::g]/app", kind: .invalidFormat, message: "registry host \"[::g]\""),
-        .init(input: "[::1]:5000", kind: .invalidFormat, message: "invalid reference format"),
-        .init(input: "app:-tag", kind: .invalidTag, message: "tag \"-tag\" must be 1 to 128 characters"),
-        .init(input: "app:.tag", kind: .invalidTag, message: "tag \".tag\""),
-        .init(input: "app:t@g", kind: .invalidDigest, message: "\"g\" is not of the form algorithm:hex"),
-        .init(input: "app:" + String(repeating: "t", count: 129), kind: .invalidTag, message: "must be 1 to 128 characters"),
-        .init(input: "app@sha256:abc", kind: .invalidDigest, message: "sha256 digest must have 64 hex digits, not 3"),
-        .init(input: "app@sha256:" + hex64.uppercased(), kind: .invalidDigest, message: "sha256 digest must be lowercase hexadecimal"),
+        .init(input: "", kind: .empty, message: "invalid image reference: the reference is empty"),
+        .init(input: "UPPER:tag", kind: .uppercase, message: "repository name \"UPPER\" must be lowercase (upper case at position 1)"),
+        .init(input: "user/App", kind: .uppercase, message: "repository name \"user/App\" must be lowercase (upper case at position 6)"),
+        .init(input: "a:b:c", kind: .invalidTag, message: "invalid image reference \"a:b:c\": tag \"b:c\" has ':' at position 4 (a tag is"),
+        .init(input: "app:", kind: .invalidTag, message: "the tag after ':' at position 4 is empty"),
+        .init(input: ":tag", kind: .invalidFormat, message: "the repository name is empty (nothing at position 1)"),
+        .init(input: "localhost:5000/:tag", kind: .invalidFormat, message: "the repository name is empty (nothing at position 16)"),
+        .init(input: "-app", kind: .invalidFormat, message: "repository path component \"-app\" starts with '-' at position 1"),
+        .init(input: "app-", kind: .invalidFormat, message: "repository path component \"app-\" ends with '-' at position 4"),
+        .init(input: "a..b", kind: .invalidFormat, message: "repository path component \"a..b\" has '..' at position 2"),
+        .init(input: "a___b", kind: .invalidFormat, message: "repository path component \"a___b\" has '___' at position 2"),
+        .init(input: "a._b", kind: .invalidFormat, message: "repository path component \"a._b\" has '._' at position 2"),
+        .init(input: "a//b", kind: .invalidFormat, message: "repository path \"a//b\" has an empty component at position 3"),
+        .init(input: "app/", kind: .invalidFormat, message: "repository path \"app/\" has an empty component at position 5"),
+        .init(input: "localhost:5000/", kind: .invalidFormat, message: "the repository name is empty (nothing at position 16)"),
+        .init(input: " app", kind: .invalidFormat, message: "repository path component \" app\" has ' ' at position 1"),
+        .init(input: "app!", kind: .invalidFormat, message: "repository path component \"app!\" has '!' at position 4"),
+        .init(input: "app\tx", kind: .invalidFormat, message: "repository path component \"app\\tx\" has \"\\t\" at position 4"),
+        .init(input: "example.com:port/app", kind: .invalidFormat, message: "registry host \"example.com:port\" has 'p' at position 13 in its port"),
+        .init(input: "example.com:/app", kind: .invalidFormat, message: "registry host \"example.com:\" has ':' at position 12 with no port after it"),
+        .init(input: "ex_ample.com/app", kind: .invalidFormat, message: "registry host \"ex_ample.com\" has '_' at position 3"),
+        .init(input: "-example.com/app", kind: .invalidFormat, message: "registry host \"-example.com\" starts a name with '-' at position 1"),
+        .init(input: "example-.com/app", kind: .invalidFormat, message: "registry host \"example-.com\" ends a name with '-' at position 8"),
+        .init(input: "example..com/app", kind: .invalidFormat, message: "registry host \"example..com\" has an empty name between dots at position 9"),
+        .init(input: "[::1/app", kind: .invalidFormat, message: "registry host \"[::1\" has '[' at position 1 and no ']' after it"),
+        .init(input: "[]:5000/app", kind: .invalidFormat, message: "registry host \"[]:5000\" has nothing between '[' and ']' at position 2"),
+        .init(input: "[::g]/app", kind: .invalidFormat, message: "registry host \"[::g]\" has 'g' at position 4 in its IPv6 address"),
+        .init(input: "[::1]:5000", kind: .invalidFormat, message: "repository path component \"[\" has '[' at position 1"),
+        .init(input: "app:-tag", kind: .invalidTag, message: "tag \"-tag\" starts with '-' at position 5 (a tag is 1 to 128 letters, digits, '_', '.' and '-', not starting with '.' or '-')"),
+        .init(input: "app:.tag", kind: .invalidTag, message: "tag \".tag\" starts with '.' at position 5"),
+        .init(input: "app:t@g", kind: .invalidDigest, message: "invalid digest at position 7: \"g\" is not of the form algorithm:hex"),
+        .init(input: "app:" + String(repeating: "t", count: 129), kind: .invalidTag, message: "at position 5 has 129 characters, more than 128"),
+        .init(input: "app@sha256:abc", kind: .invalidDigest, message: "invalid digest at position 12: sha256 digest must have 64 hex digits, not 3"),
+        .init(input: "app@sha256:" + hex64.uppercased(), kind: .invalidDigest, message: "invalid digest at position 22: sha256 digest must be lowercase hexadecimal, not 'A'"),
         .init(input: "app@sha256:" + hex64 + "0", kind: .invalidDigest, message: "must have 64 hex digits, not 65"),
-        .init(input: "app@md5:" + String(hex64.prefix(32)), kind: .invalidDigest, message: "unsupported algorithm \"md5\""),
+        .init(input: "app@md5:" + String(hex64.prefix(32)), kind: .invalidDigest, message: "invalid digest at position 5: unsupported algorithm \"md5\""),
         .init(input: "app@sha256", kind: .invalidDigest, message: "is not of the form algorithm:hex"),
         .init(input: "app@", kind: .invalidDigest, message: "\"\" is not of the form algorithm:hex"),
         .init(input: "app@:\(hex64)", kind: .invalidDigest, message: "is not of the form algorithm:hex"),
-        .init(input: "app@sha256:\(hex64)@x", kind: .invalidDigest, message: "lowercase hexadecimal"),
+        .init(input: "app@sha256:\(hex64)@x", kind: .invalidDigest, message: "invalid digest at position 76: sha256 digest must be lowercase hexadecimal, not '@'"),
         .init(input: hex64, kind: .imageID, message: "is an image ID, not a repository name"),
         .init(input: String(repeating: "a", count: 238), kind: .nameTooLong, message: "not be longer than 255 characters (it has 256)"),
         .init(input: "registry.example.com/" + String(repeating: "a/", count: 120) + "b", kind: .nameTooLong, message: "(it has 262)"),
@@ -121,22 +123,60 @@ private let hex128 = hex64 + hex64
             guard let error = error as? ImageReferenceError else { return false }
             return error.kind == entry.kind && error.description.contains(entry.message)
                 && error.input == entry.input
+                // Every fault is named: never the bare grammar verdict of old.
+                && !error.description.contains("invalid reference format")
+        }
+    }
+
+    static func message(_ input: String) -> String {
+        do {
+            _ = try ImageReference(input)
+            return "no error"
+        } catch {
+            return error.description
         }
     }
 
     @Test func errorDescriptionsNameTheProblem() {
-        func message(_ input: String) -> String {
-            do {
-                _ = try ImageReference(input)
-                return "no error"
-            } catch {
-                return error.description
-            }
-        }
-        #expect(message("UPPER:tag") == "invalid image reference \"UPPER:tag\": repository name \"UPPER\" must be lowercase")
-        #expect(message("a:b:c") == "invalid image reference \"a:b:c\": invalid reference format")
-        #expect(message("") == "invalid image reference: the reference is empty")
-        #expect(message("app@sha256:abc") == "invalid image reference \"app@sha256:abc\": invalid digest: sha256 digest must have 64 hex digits, not 3")
+        #expect(Self.message("UPPER:tag") == "invalid image reference \"UPPER:tag\": repository name \"UPPER\" must be lowercase (upper case at position 1)")
+        #expect(Self.message("a:b:c") == "invalid image reference \"a:b:c\": tag \"b:c\" has ':' at position 4 (a tag is 1 to 128 letters, digits, '_', '.' and '-', not starting with '.' or '-')")
+        #expect(Self.message("") == "invalid image reference: the reference is empty")
+        #expect(Self.message("app@sha256:abc") == "invalid image reference \"app@sha256:abc\": invalid digest at position 12: sha256 digest must have 64 hex digits, not 3")
+    }
+
+    @Test("every fault is named with its position, in the order they appear")
+    func everyFaultIsNamed() throws {
+        #expect(Self.message("UPPER/Case::x") == "invalid image reference \"UPPER/Case::x\": repository name \"Case\" must be lowercase (upper case at position 7); tag \":x\" has ':' at position 12 (a tag is 1 to 128 letters, digits, '_', '.' and '-', not starting with '.' or '-')")
+
+        let error = try #require(throws: ImageReferenceError.self) { try ImageReference("ex_ample.com/App/-x:.t!@md5:1") }
+        #expect(error.kinds == [.invalidFormat, .uppercase, .invalidFormat, .invalidTag, .invalidDigest])
+        #expect(error.faults.map(\.position) == [3, 14, 18, 21, 25])
+        #expect(error.description == "invalid image reference \"ex_ample.com/App/-x:.t!@md5:1\": "
+            + "registry host \"ex_ample.com\" has '_' at position 3 (a registry host is a host name, an IPv4 address or a bracketed IPv6 address, with an optional numeric port); "
+            + "repository name \"App/-x\" must be lowercase (upper case at position 14); "
+            + "repository path component \"-x\" starts with '-' at position 18 (a component is lowercase letters and digits separated by '.', '_', '__' or dashes); "
+            + "tag \".t!\" starts with '.' at position 21 and has '!' at position 23 (a tag is 1 to 128 letters, digits, '_', '.' and '-', not starting with '.' or '-'); "
+            + "invalid digest at position 25: unsupported algorithm \"md5\"; expected sha256, sha384 or sha512")
+
+        // Upper case is said once for the path, not again as a bad component.
+        let upper = try #require(throws: ImageReferenceError.self) { try ImageReference("user/App_X") }
+        #expect(upper.kinds == [.uppercase])
+        // The same empty component twice is said once.
+        let empty = try #require(throws: ImageReferenceError.self) { try ImageReference("a//b//c") }
+        #expect(empty.kinds == [.invalidFormat])
+        // A tag with many bad characters names the first five.
+        let tag = try #require(throws: ImageReferenceError.self) { try ImageReference("app:a!b@") }
+        #expect(tag.kinds == [.invalidTag, .invalidDigest])
+        #expect(tag.faults.first?.description.hasPrefix("tag \"a!b\" has '!' at position 6 (") == true, "\(tag)")
+        let many = try #require(throws: ImageReferenceError.self) { try ImageReference("app:!!!!!!!!") }
+        #expect(many.description.contains("has '!' at position 9 and more"), "\(many)")
+    }
+
+    @Test("a reference without tag or digest names the tag an engine looks up: latest")
+    func impliedTag() throws {
+        #expect(try ref("demo/shop").withImpliedTag.familiarDescription == "demo/shop:latest")
+        #expect(try ref("demo/shop:1.0").withImpliedTag.familiarDescription == "demo/shop:1.0")
+        #expect(try ref("demo/shop@sha256:\(hex64)").withImpliedTag.familiarDescription == "demo/shop@sha256:\(hex64)")
     }
 
     @Test func exposesParts() throws {
@@ -170,7 +210,7 @@ private let hex128 = hex64 + hex64
             try ref("app").withTag("-bad")
         } throws: { error in
             (error as? ImageReferenceError)?.kind == .invalidTag
-                && "\(error)".contains("tag \"-bad\"")
+                && "\(error)".contains("invalid image reference \"docker.io/library/app:-bad\": tag \"-bad\" starts with '-' at position 23")
         }
         #expect(throws: ImageReferenceError.self) { try ref("app").withTag("") }
         #expect(throws: ImageReferenceError.self) { try ref("app").withTag(String(repeating: "t", count: 129)) }
@@ -206,7 +246,7 @@ private let hex128 = hex64 + hex64
         #expect(try decode(Box.self, #"{"image":"app:1.2"}"#) == box)
 
         let failure = try #require(decodingFailure(Box.self, #"{"image":"UPPER:tag"}"#))
-        #expect(failure == "image: invalid image reference \"UPPER:tag\": repository name \"UPPER\" must be lowercase")
+        #expect(failure == "image: invalid image reference \"UPPER:tag\": repository name \"UPPER\" must be lowercase (upper case at position 1)")
         #expect(decodingFailure(Box.self, #"{"image":7}"#)?.contains("expected a value of type String at image") == true)
     }
 }

@@ -45,6 +45,10 @@ struct CommandLineTests {
             #expect(run.status == 1)
             #expect(run.standardOutput.isEmpty)
             #expect(run.standardError == "flatten-agent: error: image '\(images.repository):missing' was not found on the engine\n")
+            // Without a tag, the message names the `latest` that was looked for.
+            let untagged = try await AgentBinary.run(["flatten", "\(images.repository)-absent"], images: images)
+            #expect(untagged.status == 1)
+            #expect(untagged.standardError == "flatten-agent: error: image '\(images.repository)-absent:latest' was not found on the engine\n")
         }
     }
 

@@ -119,7 +119,7 @@ struct FleetTests {
         }
     }
 
-    @Test("a host without the image reports skipped, and the batch still exits 0", arguments: TestEngine.all)
+    @Test("a host without the image reports skipped, and the batch still exits 0; an image on no host exits 1", arguments: TestEngine.all)
     func hostWithoutImageSkips(engine: TestEngine) async throws {
         try await withFleet(on: engine) { fleet, engineA, _ in
             let image = "fleet-test/\(fleet.id)-only-a:1"
@@ -136,6 +136,15 @@ struct FleetTests {
             #expect(skipped.skipReason?.contains("was not found") == true, "\(String(describing: skipped.skipReason))")
             let (jobsA, _) = try await fleet.flatctlJSON(JobList.self, ["jobs", "--host", fleet.agentNames["a"]!, "--state", "succeeded"])
             #expect(jobsA.jobs.count == 1)
+            // Each reason is printed once: the progress line shows the state alone.
+            #expect(waited.stdout.components(separatedBy: "was not found").count == 2, "\(waited)")
+
+            // An image on no host (a mistyped name): nothing was flattened, and that is a failure.
+            let mistyped = "fleet-test/\(fleet.id)-nowhere"
+            let nowhere = try await fleet.flatctl(["submit", mistyped, "--all", "--wait"])
+            #expect(nowhere.status == 1, "\(nowhere)")
+            #expect(nowhere.stderr.contains("nothing was flattened: all 2 hosts skipped \(mistyped)"), "\(nowhere)")
+            #expect(nowhere.stdout.components(separatedBy: "'\(mistyped):latest' was not found").count == 3, "\(nowhere)")
         }
     }
 

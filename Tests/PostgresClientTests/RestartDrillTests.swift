@@ -28,48 +28,70 @@ import Testing
         return url
     }
 
+    /// Starts the instance, runs `body` with its URL, and stops it, also when `body` (or the
+    /// start itself, half done) fails: a test stops the server it started.
+    static func withDrill<T>(_ body: (String) async throws -> T) async throws -> T {
+        let url: String
+        do {
+            url = try await drill("start")
+        } catch {
+            _ = try? await drill("stop")
+            throw error
+        }
+        do {
+            let result = try await body(url)
+            try await drill("stop")
+            return result
+        } catch {
+            _ = try? await drill("stop")
+            throw error
+        }
+    }
+
     @Test func thePoolRecoversAfterTheServerRestarts() async throws {
-        let url = try await Self.drill("start")
-        let application = TestDatabase.uniqueName("pgtest-drill")
-        try await withClient(url: url, maxConnections: 3, applicationName: application) { client in
-            let before = try await Self.backendPIDs(client, concurrent: 6)
-            #expect(before.count >= 2)
-            try await Self.drill("restart")
-            // Every statement after the restart succeeds: dead connections are replaced on checkout.
-            var after: Set<Int32> = []
-            for _ in 0..<5 {
-                after.formUnion(try await Self.backendPIDs(client, concurrent: 6))
+        try await Self.withDrill { url in
+            let application = TestDatabase.uniqueName("pgtest-drill")
+            try await withClient(url: url, maxConnections: 3, applicationName: application) { client in
+                let before = try await Self.backendPIDs(client, concurrent: 6)
+                #expect(before.count >= 2)
+                try await Self.drill("restart")
+                // Every statement after the restart succeeds: dead connections are replaced on checkout.
+                var after: Set<Int32> = []
+                for _ in 0..<5 {
+                    after.formUnion(try await Self.backendPIDs(client, concurrent: 6))
+                }
+                #expect(after.isDisjoint(with: before), "a connection from before the restart was reused")
+                #expect(after.count <= 3)
+                let value1 = try await serverConnectionCount(applicationName: application, url: url)
+                #expect(value1 <= 3)
             }
-            #expect(after.isDisjoint(with: before), "a connection from before the restart was reused")
-            #expect(after.count <= 3)
-            let value1 = try await serverConnectionCount(applicationName: application, url: url)
-            #expect(value1 <= 3)
         }
     }
 
     @Test func theListenerResubscribesAndReportsTheGap() async throws {
-        let url = try await Self.drill("start")
-        try await withClient(url: url, maxConnections: 1) { client in
-            let channel = TestDatabase.uniqueName("drill")
-            let listener = PostgresListener(
-                configuration: try TestDatabase.configuration(url: url),
-                channels: [channel],
-                initialBackoff: .milliseconds(50),
-                maxBackoff: .milliseconds(500)
-            )
-            try await listener.start()
-            let events = EventCollector(listener)
-            try await client.notify(channel: channel, payload: "before")
-            #expect(await events.wait { $0.payloads == ["before"] })
+        try await Self.withDrill { url in
+            try await withClient(url: url, maxConnections: 1) { client in
+                let channel = TestDatabase.uniqueName("drill")
+                let listener = PostgresListener(
+                    configuration: try TestDatabase.configuration(url: url),
+                    channels: [channel],
+                    initialBackoff: .milliseconds(50),
+                    maxBackoff: .milliseconds(500)
+                )
+                try await listener.start()
+                defer { listener.stop() }
+                let events = EventCollector(listener)
+                try await client.notify(channel: channel, payload: "before")
+                #expect(await events.wait { $0.payloads == ["before"] })
 
-            try await Self.drill("restart")
-            #expect(await events.wait(timeout: .seconds(60)) { $0.events.contains(.reconnected) }, "no .reconnected after the restart")
-            // Subscribed again: a notification after the restart arrives, after the gap event.
-            try await client.notify(channel: channel, payload: "after")
-            #expect(await events.wait { $0.payloads == ["before", "after"] })
-            let all = await events.events
-            #expect(all.firstIndex(of: .reconnected)! < all.lastIndex { if case .notification = $0 { true } else { false } }!)
-            listener.stop()
+                try await Self.drill("restart")
+                #expect(await events.wait(timeout: .seconds(60)) { $0.events.contains(.reconnected) }, "no .reconnected after the restart")
+                // Subscribed again: a notification after the restart arrives, after the gap event.
+                try await client.notify(channel: channel, payload: "after")
+                #expect(await events.wait { $0.payloads == ["before", "after"] })
+                let all = await events.events
+                #expect(all.firstIndex(of: .reconnected)! < all.lastIndex { if case .notification = $0 { true } else { false } }!)
+            }
         }
     }
 

@@ -34,9 +34,16 @@ public struct PostgresDrill: Sendable {
         try await run("url").split(separator: "\n").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
     }
 
-    /// Starts the instance, runs `body` with its URL, and stops it, also when `body` throws.
+    /// Starts the instance, runs `body` with its URL, and stops it, also when `body` throws or
+    /// the start fails half way (a cluster started but not yet answering): a test stops the
+    /// server it started, so none is left running after the suite.
     public func withStarted<T>(_ body: (String) async throws -> T) async throws -> T {
-        try await run("start")
+        do {
+            try await run("start")
+        } catch {
+            _ = try? await run("stop")
+            throw error
+        }
         do {
             let result = try await body(try await url())
             try await run("stop")

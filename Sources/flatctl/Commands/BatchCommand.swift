@@ -7,7 +7,13 @@ struct BatchCommand: InterruptibleCommand {
     static let configuration = CommandConfiguration(
         commandName: "batch",
         abstract: "Show a submission's jobs per host; with --wait, follow them until they finish.",
-        discussion: "Exit status with --wait: 0 when every job succeeded or was skipped, 1 otherwise.")
+        discussion: """
+            Exit status: 0 shown (with --wait: every job succeeded or was skipped, and at least \
+            one host flattened the image); 1 the coordinator refused the request (unknown \
+            batch) or, with --wait, a job failed or was canceled, or nothing was flattened \
+            (every host skipped); 2 a usage error, an unreachable coordinator or a rejected \
+            token; 130 after Control-C.
+            """)
 
     @Argument(help: "The batch ID (or a unique prefix of it).")
     var id: String
@@ -28,9 +34,6 @@ struct BatchCommand: InterruptibleCommand {
         } else {
             Terminal.write(BatchReport.render(batch, width: Terminal.width))
         }
-        if wait {
-            let code = BatchReport.exitCode(batch)
-            if code != 0 { throw ExitCode(code) }
-        }
+        if wait { try BatchReport.endWait(batch, json: connection.json) }
     }
 }

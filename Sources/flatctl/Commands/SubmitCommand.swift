@@ -8,10 +8,16 @@ struct SubmitCommand: InterruptibleCommand {
         commandName: "submit",
         abstract: "Flatten an image on one host, on the hosts a selector matches, or on every host.",
         discussion: """
-            Prints the batch and its jobs. With --wait, follows every host's progress and ends \
-            with a table per host: layers and size before → after, bytes saved, time and state. \
-            Exit status with --wait: 0 when every job succeeded or was skipped (the image is \
-            not on that host, or --min-savings was not reached), 1 when any failed or was canceled.
+            Prints the batch and its jobs. With --wait, follows every host's progress (each \
+            host's state) and ends with a table per host: layers and size before → after, bytes \
+            saved, time and state, then the reason of every skipped, failed or canceled job.
+
+            Exit status: 0 submitted (with --wait: every job succeeded or was skipped, and at \
+            least one host flattened the image); 1 the coordinator refused the submission (no \
+            agent matches, …) or, with --wait, a job failed or was canceled, or nothing was \
+            flattened (every host skipped: the image is on none of them, or --min-savings was \
+            reached nowhere); 2 a usage error, an unreachable coordinator or a rejected token; \
+            130 after Control-C (the jobs go on; follow them with flatctl batch ID --wait).
             """)
 
     @Argument(help: "The image to flatten, as name[:tag] or name@digest.")
@@ -82,8 +88,7 @@ struct SubmitCommand: InterruptibleCommand {
         } else {
             Terminal.write(BatchReport.render(finished, width: Terminal.width))
         }
-        let code = BatchReport.exitCode(finished)
-        if code != 0 { throw ExitCode(code) }
+        try BatchReport.endWait(finished, json: connection.json)
     }
 
     func target() throws -> JobTarget {

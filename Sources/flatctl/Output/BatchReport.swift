@@ -1,3 +1,4 @@
+import ArgumentParser
 import FlattenProtocol
 import Foundation
 
@@ -53,8 +54,32 @@ enum BatchReport {
         return "batch \(batch.id.lowercased) (\(Formatting.image(batch.image))): \(parts.joined(separator: ", ")); saved \(Formatting.bytes(batch.bytesSaved))"
     }
 
-    /// 0 when every job succeeded or was skipped, 1 otherwise.
+    /// What `--wait` ends with: 0 when every job succeeded or was skipped and at least one
+    /// flattened the image; 1 when any failed or was canceled, or when nothing was flattened
+    /// (every host skipped: the image absent everywhere, or --min-savings reached nowhere).
     static func exitCode(_ batch: SubmissionResponse) -> Int32 {
-        batch.jobs.allSatisfy { $0.state == .succeeded || $0.state == .skipped } ? 0 : 1
+        guard batch.jobs.allSatisfy({ $0.state == .succeeded || $0.state == .skipped }) else { return 1 }
+        return nothingFlattened(batch) == nil ? 0 : 1
+    }
+
+    /// The line that says why a batch without failures still ends with 1: `nothing was
+    /// flattened: all 2 hosts skipped …`; nil when some host flattened the image.
+    static func nothingFlattened(_ batch: SubmissionResponse, json: Bool = false) -> String? {
+        guard !batch.jobs.contains(where: { $0.state == .succeeded }),
+              batch.jobs.allSatisfy({ $0.state == .skipped }) else { return nil }
+        let count = batch.jobs.count
+        let hosts = count == 0 ? "the batch has no jobs" : count == 1 ? "its one host skipped" : "all \(count) hosts skipped"
+        let reasons = count == 0 ? "" : json ? " (each job's skipReason says why)" : " (the reasons are above)"
+        return "nothing was flattened: \(hosts) \(Formatting.image(batch.batch.image))\(reasons)"
+    }
+
+    /// Ends `--wait`: says why on standard error when nothing was flattened, and exits with
+    /// ``exitCode(_:)`` when it is not 0.
+    static func endWait(_ batch: SubmissionResponse, json: Bool) throws {
+        if let line = nothingFlattened(batch, json: json) {
+            FileHandle.standardError.write(Data("flatctl: \(TerminalText.escaped(line))\n".utf8))
+        }
+        let code = exitCode(batch)
+        if code != 0 { throw ExitCode(code) }
     }
 }

@@ -87,8 +87,9 @@ struct BatchWatcher {
         case .queued:
             status = job.error.map { "queued for retry: \($0.message)" } ?? "queued"
         default:
+            // The state alone: the report below the bars gives each reason, once.
             fraction = job.state == .succeeded ? 1 : nil
-            status = job.state.rawValue + (job.state == .succeeded ? "" : ": " + Formatting.detail(job))
+            status = job.state.rawValue
         }
         let barWidth = 20
         let filled = Int((fraction ?? 0) * Double(barWidth))
@@ -99,7 +100,8 @@ struct BatchWatcher {
         return Table.fit(TerminalText.escaped("\(name)  \(bar) \(percent)  \(status)"), to: max(width - 1, 20))
     }
 
-    /// `host-a: running (merging)`, printed when it changes.
+    /// `host-a: running (merging)`, printed when it changes; a finished job's line is its
+    /// state alone (`host-b: skipped`), its reason being the report's.
     static func plainLine(_ job: Job) -> String {
         TerminalText.escaped(plainText(job))
     }
@@ -112,8 +114,7 @@ struct BatchWatcher {
         case .queued:
             return "\(job.agentName): queued" + (job.error.map { " for retry: \($0.message)" } ?? "")
         default:
-            let detail = Formatting.detail(job)
-            return "\(job.agentName): \(job.state.rawValue)" + (detail.isEmpty ? "" : ": \(detail)")
+            return "\(job.agentName): \(job.state.rawValue)"
         }
     }
 }
