@@ -16,7 +16,7 @@ struct AgentLoopTests {
     /// FlatteningTests and FleetTests.
     static let engines = Array(TestEngine.all.prefix(1))
 
-    @Test("a claimed job heartbeats its phase and renews its lease; its result is delivered once", arguments: engines)
+    @Test("a claimed job heartbeats its phase and renews its lease; its result is delivered once", arguments: AgentLoopTests.engines)
     func claimHeartbeatAndDeliver(engine: TestEngine) async throws {
         try await AgentHarness.run(on: engine, label: "claim") { harness in
             let image = try await harness.buildImage()
@@ -55,7 +55,7 @@ struct AgentLoopTests {
         }
     }
 
-    @Test("an operator's cancel reaches the flatten on a heartbeat; it stops and leaves nothing on the engine", arguments: engines)
+    @Test("an operator's cancel reaches the flatten on a heartbeat; it stops and leaves nothing on the engine", arguments: AgentLoopTests.engines)
     func operatorCancel(engine: TestEngine) async throws {
         try await AgentHarness.run(on: engine, label: "cancel") { harness in
             let image = try await harness.buildImage()
@@ -85,7 +85,7 @@ struct AgentLoopTests {
         }
     }
 
-    @Test("a lease taken back while the agent was cut off: its heartbeat gets 409, attempt 1 is abandoned unreported, attempt 2 finishes", arguments: engines)
+    @Test("a lease taken back while the agent was cut off: its heartbeat gets 409, attempt 1 is abandoned unreported, attempt 2 finishes", arguments: AgentLoopTests.engines)
     func leaseTakenBack(engine: TestEngine) async throws {
         try await AgentHarness.run(on: engine, label: "lease") { harness in
             let image = try await harness.buildImage()
@@ -118,7 +118,7 @@ struct AgentLoopTests {
         }
     }
 
-    @Test("a result finished while the coordinator refuses connections is kept in the state directory and delivered once it is back", arguments: engines)
+    @Test("a result finished while the coordinator refuses connections is kept in the state directory and delivered once it is back", arguments: AgentLoopTests.engines)
     func deliveryAfterOutage(engine: TestEngine) async throws {
         try await AgentHarness.run(on: engine, label: "outage") { harness in
             let image = try await harness.buildImage()
@@ -145,7 +145,7 @@ struct AgentLoopTests {
         }
     }
 
-    @Test("a report left undelivered by a stopped agent is delivered by its next run, once", arguments: engines)
+    @Test("a report left undelivered by a stopped agent is delivered by its next run, once", arguments: AgentLoopTests.engines)
     func deliveryByTheNextRun(engine: TestEngine) async throws {
         try await AgentHarness.run(on: engine, label: "restart") { harness in
             let image = try await harness.buildImage()
@@ -178,7 +178,7 @@ struct AgentLoopTests {
         }
     }
 
-    @Test("winding down with a job running: the job finishes and is reported, nothing more is claimed, the run ends", arguments: engines)
+    @Test("winding down with a job running: the job finishes and is reported, nothing more is claimed, the run ends", arguments: AgentLoopTests.engines)
     func windDownWhileRunning(engine: TestEngine) async throws {
         try await AgentHarness.run(on: engine, label: "drain") { harness in
             let image = try await harness.buildImage()
@@ -204,7 +204,7 @@ struct AgentLoopTests {
         }
     }
 
-    @Test("winding down while idle: the long poll is given up and the run ends quietly", arguments: engines)
+    @Test("winding down while idle: the long poll is given up and the run ends quietly", arguments: AgentLoopTests.engines)
     func windDownWhileIdle(engine: TestEngine) async throws {
         try await AgentHarness.run(on: engine, label: "idle") { harness in
             let run = try await harness.startAgent()
@@ -216,7 +216,7 @@ struct AgentLoopTests {
         }
     }
 
-    @Test("stopped hard with a job running: the flatten is cancelled, removes what it made, and is given back for another attempt", arguments: engines)
+    @Test("stopped hard with a job running: the flatten is cancelled, removes what it made, and is given back for another attempt", arguments: AgentLoopTests.engines)
     func hardStopWhileRunning(engine: TestEngine) async throws {
         try await AgentHarness.run(on: engine, label: "hardstop") { harness in
             let image = try await harness.buildImage()

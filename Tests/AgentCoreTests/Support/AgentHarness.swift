@@ -70,7 +70,9 @@ final class AgentHarness: Sendable {
                 let coordinator = try Coordinator(configuration: CoordinatorConfiguration(
                     host: "127.0.0.1", port: 0, databaseURL: url,
                     adminTokens: [adminToken], enrollmentTokens: [enrollmentToken],
-                    leaseDuration: .seconds(60), retention: nil, maxClaimWait: .seconds(25),
+                    // Long: no lease runs out unless a test lets it (a report left by a stopped
+                    // run must still find its lease when the next run delivers it).
+                    leaseDuration: .seconds(300), retention: nil, maxClaimWait: .seconds(25),
                     // The tests reap expired leases themselves, when they mean to.
                     reaperInterval: .seconds(3600),
                     retryBackoff: RetryBackoff(base: .milliseconds(50), cap: .seconds(1)), databaseConnections: 8))
@@ -186,14 +188,14 @@ final class AgentHarness: Sendable {
 
     // MARK: Images
 
-    /// Builds `<repository>:<tag>` on the engine: three layers, the second replacing a 2 MiB
+    /// Builds `<repository>:<tag>` on the engine: three layers, the second replacing a 1 MiB
     /// file of the first, so flattening saves about that much. Only COPY steps (no container
     /// runs), a label of its own first and no cache, so no other image shares its layers.
     func buildImage(_ tag: String = "app") async throws -> ImageReference {
         let reference = "\(repository):\(tag)"
         images.withLockedValue { $0.append(contentsOf: [reference, reference + "-flat"]) }
         var random = SystemRandomNumberGenerator()
-        let big = (0..<(2 << 20)).map { _ in UInt8.random(in: 0...255, using: &random) }
+        let big = (0..<(1 << 20)).map { _ in UInt8.random(in: 0...255, using: &random) }
         var context = TinyTar()
         context.addFile("Dockerfile", text: """
             FROM scratch

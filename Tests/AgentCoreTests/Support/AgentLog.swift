@@ -43,7 +43,7 @@ final class AgentLog: Sendable {
 
     /// A logger writing here, at `level` and above.
     func logger(label: String = "agent-test", level: Logger.Level = .trace) -> Logger {
-        var logger = Logger(label: label) { _ in Handler(log: self) }
+        var logger = Logger(label: label) { _ in Handler(recorder: self) }
         logger.logLevel = level
         return logger
     }
@@ -141,7 +141,7 @@ final class AgentLog: Sendable {
 
     /// swift-log's handler: a value, so that each logger copy keeps its own metadata.
     private struct Handler: LogHandler {
-        let log: AgentLog
+        let recorder: AgentLog
         var metadata: Logger.Metadata = [:]
         var logLevel: Logger.Level = .trace
 
@@ -152,7 +152,7 @@ final class AgentLog: Sendable {
 
         func log(event: LogEvent) {
             let merged = metadata.merging(event.metadata ?? [:]) { $1 }
-            log.record(Entry(
+            recorder.record(Entry(
                 level: event.level, message: "\(event.message)",
                 metadata: merged.mapValues { "\($0)" }))
         }

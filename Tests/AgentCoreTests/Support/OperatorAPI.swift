@@ -12,27 +12,31 @@ struct OperatorAPI: Sendable {
 
     /// Submits `submission`.
     func submit(_ submission: JobSubmission) async throws -> SubmissionResponse {
-        try await call(.POST, APIPath.jobs, body: try JSONEncoder.flattenProtocol.encode(submission), expecting: 201)
+        try await call(.post, APIPath.jobs, body: try JSONEncoder.flattenProtocol.encode(submission), expecting: 201)
     }
 
     func job(_ id: UUID) async throws -> Job {
-        try await call(.GET, APIPath.job(id), expecting: 200)
+        try await call(.get, APIPath.job(id), expecting: 200)
     }
 
     /// Asks to cancel job `id`; answers the job as the coordinator left it.
     func cancel(_ id: UUID) async throws -> Job {
-        try await call(.POST, APIPath.jobCancel(id), expecting: 200)
+        try await call(.post, APIPath.jobCancel(id), expecting: 200)
     }
 
     func agents() async throws -> AgentList {
-        try await call(.GET, APIPath.agents, expecting: 200)
+        try await call(.get, APIPath.agents, expecting: 200)
+    }
+
+    private enum Method: String {
+        case get = "GET", post = "POST"
     }
 
     private func call<Answer: Decodable>(
-        _ method: HTTPMethod, _ path: String, body: Data? = nil, expecting status: UInt
+        _ method: Method, _ path: String, body: Data? = nil, expecting status: UInt
     ) async throws -> Answer {
         var request = HTTPClientRequest(url: baseURL + path)
-        request.method = method
+        request.method = method == .get ? .GET : .POST
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
@@ -42,7 +46,7 @@ struct OperatorAPI: Sendable {
         let bytes = try await response.body.collect(upTo: 16 << 20)
         guard response.status.code == status else {
             throw OperatorAPIError(
-                description: "\(method) \(path) answered \(response.status.code), not \(status): \(String(buffer: bytes))")
+                description: "\(method.rawValue) \(path) answered \(response.status.code), not \(status): \(String(buffer: bytes))")
         }
         return try JSONDecoder.flattenProtocol.decode(Answer.self, from: Data(bytes.readableBytesView))
     }
