@@ -11,7 +11,7 @@ import TestSupport
 @testable import AgentCore
 
 /// A real agent, a real coordinator on a scratch database, and a real engine reached through
-/// a socket that can vanish.
+/// a socket that can vanish (a ``ConnectionForwarder`` stopped and started again).
 @Suite("The agent and its engine", .serialized)
 struct EngineGateTests {
     static let admin = "agent-test-admin-token-0123456789"
@@ -25,7 +25,8 @@ struct EngineGateTests {
             return
         }
         let suffix = UUID().uuidString.prefix(8).lowercased()
-        let forwarder = EngineSocketForwarder(path: "/tmp/ff-agent-\(suffix).sock", target: engineSocket)
+        let socket = "/tmp/ff-agent-\(suffix).sock"
+        let forwarder = ConnectionForwarder(listening: .unix(path: socket), target: .unix(path: engineSocket))
         let stateDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("agent-engine-\(suffix)").path
         try await forwarder.start()
         try await withScratchDatabase(prefix: "agent_test") { url in
@@ -45,7 +46,7 @@ struct EngineGateTests {
                 let agent = Agent(configuration: AgentConfiguration(
                     coordinatorURL: "http://127.0.0.1:\(port.withLockedValue { $0! })", enrollmentToken: Self.enrollment,
                     name: "gate-\(suffix)", stateDirectory: stateDirectory,
-                    dockerHost: .unixSocket(forwarder.path),
+                    dockerHost: .unixSocket(socket),
                     claimWait: .seconds(1), backoff: FullJitterBackoff(base: .milliseconds(100), cap: .milliseconds(500)),
                     requestTimeout: .seconds(10), hardStopSignals: []),
                     logger: Logger(label: "agent-test", factory: { _ in SwiftLogNoOpLogHandler() }))
@@ -62,7 +63,7 @@ struct EngineGateTests {
                     try await coordinator.agents.agents(onlineWithin: .seconds(30)).first { $0.name == name }?.state == .engineUnavailable
                 }
                 let reported = try #require(try await coordinator.agents.agents(onlineWithin: .seconds(30)).first { $0.name == name })
-                #expect(reported.engineError?.contains(forwarder.path) == true, "\(reported.engineError ?? "nil")")
+                #expect(reported.engineError?.contains(socket) == true, "\(reported.engineError ?? "nil")")
 
                 let image = try ImageReference("flatten-test-absent-\(suffix):1")
                 _ = try await coordinator.jobs.submit(

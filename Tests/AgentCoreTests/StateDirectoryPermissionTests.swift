@@ -1,36 +1,10 @@
 import Foundation
-import Logging
 import Testing
 
 @testable import AgentCore
 
 @Suite("The state directory's permissions")
 struct StateDirectoryPermissionTests {
-    /// A log handler that keeps its messages, to check the notice.
-    final class Messages: LogHandler, @unchecked Sendable {
-        // @unchecked: `stored` is only reached under `lock`.
-        private let lock = NSLock()
-        private var stored: [(Logger.Level, String)] = []
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(event: LogEvent) {
-            lock.withLock { stored.append((event.level, "\(event.message) \(event.metadata ?? [:])")) }
-        }
-
-        var entries: [(Logger.Level, String)] { lock.withLock { stored } }
-    }
-
-    static func logger() -> (Logger, Messages) {
-        let messages = Messages()
-        return (Logger(label: "test", factory: { _ in messages }), messages)
-    }
-
     @Test("an existing directory open to everyone (0777) is restricted to 0700, with a notice naming it", arguments: [0o777, 0o755, 0o750])
     func loosened(mode: Int) throws {
         let path = StateDirectoryTests.scratch()
@@ -39,14 +13,14 @@ struct StateDirectoryPermissionTests {
         #expect(chmod(path, mode_t(mode)) == 0)
         #expect(try StateDirectoryTests.mode(path) == mode)
 
-        let (logger, messages) = Self.logger()
-        let state = try StateDirectory(path: path, logger: logger)
+        let log = AgentLog()
+        let state = try StateDirectory(path: path, logger: log.logger())
         #expect(try StateDirectoryTests.mode(path) == 0o700)
-        let notices = messages.entries.filter { $0.0 == .notice }
-        #expect(notices.count == 1, "\(messages.entries)")
-        #expect(notices.first?.1.contains("restricted it to mode 0700") == true)
-        #expect(notices.first?.1.contains(path) == true)
-        #expect(notices.first?.1.contains("0" + String(mode, radix: 8)) == true)
+        let notices = log.entries.filter { $0.level == .notice }
+        #expect(notices.count == 1, "\(log.entries)")
+        #expect(notices.first?.description.contains("restricted it to mode 0700") == true)
+        #expect(notices.first?.description.contains(path) == true)
+        #expect(notices.first?.description.contains("0" + String(mode, radix: 8)) == true)
         withExtendedLifetime(state) {}
     }
 
@@ -55,10 +29,10 @@ struct StateDirectoryPermissionTests {
         let path = StateDirectoryTests.scratch()
         defer { try? FileManager.default.removeItem(atPath: path) }
         _ = try StateDirectory(path: path)
-        let (logger, messages) = Self.logger()
-        _ = try StateDirectory(path: path, logger: logger)
+        let log = AgentLog()
+        _ = try StateDirectory(path: path, logger: log.logger())
         #expect(try StateDirectoryTests.mode(path) == 0o700)
-        #expect(messages.entries.isEmpty, "\(messages.entries)")
+        #expect(log.entries.isEmpty, "\(log.entries)")
     }
 
     @Test("a directory open to others that belongs to another user is refused, its mode untouched")
