@@ -45,7 +45,7 @@ struct AgentLoopTests {
             #expect(done.attempt == 1)
             #expect(done.result?.originalLayerCount == 3)
             #expect(done.result?.newLayerCount == 1)
-            #expect(done.result?.tags == ["\(harness.repository):app-flat"])
+            #expect(done.result?.tags == [image.defaultFlattenedReference.description])
             #expect(try await harness.exists("\(harness.repository):app-flat"))
 
             #expect(try await harness.events(of: job.id).map(\.step) == ["queued#0", "claimed#1", "succeeded#1"])
