@@ -189,7 +189,7 @@ let package = Package(
         .executableTarget(name: "merge-benchmark", dependencies: ["ImageArchive"], path: "Benchmarks/merge-benchmark"),
 
         // MARK: Tests
-        .target(name: "TestSupport", dependencies: ["DockerEngine", "PostgresClient"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["DockerEngine", "Flattening", "PostgresClient"], path: "Tests/TestSupport"),
         .testTarget(name: "FlattenProtocolTests", dependencies: ["FlattenProtocol"]),
         .testTarget(name: "FlattenSecurityTests", dependencies: ["FlattenSecurity", "TestSupport"]),
         .testTarget(name: "ImageArchiveTests", dependencies: ["ImageArchive", "CZlib", "DockerEngine", "TestSupport"]),
