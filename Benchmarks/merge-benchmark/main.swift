@@ -246,10 +246,10 @@ for run in 1...runs {
     print(String(format: "run %d: %.3f s (index %.3f s, write %.3f s) = %.0f MB/s of input layers; output %.1f MB, %d entries, diff ID %@…",
                  run, elapsed, indexed - start, end - indexed, Double(generated.layerBytes) / 1e6 / elapsed,
                  Double(sink.bytes) / 1e6, plan.entryCount, String(result.diffID.prefix(19))))
-    print(String(format: "       bytes read from the spool: %.1f MB of %.1f MB (%.1f%%; headers %.2f MB, content %.1f MB); wasted (dive) %.1f MB, efficiency %.3f",
+    print(String(format: "       bytes read from the spool: %.1f MB of %.1f MB (%.1f%%; headers %.2f MB, content %.1f MB); wasted %.1f MB (dive: %.1f MB, efficiency %.3f)",
                  Double(read) / 1e6, Double(archiveSize) / 1e6, 100 * Double(read) / Double(archiveSize),
                  Double(archive.headerBytesRead + plan.headerBytesRead) / 1e6, Double(result.contentBytesRead) / 1e6,
-                 Double(plan.analysis.wastedBytes) / 1e6, plan.analysis.efficiency))
+                 Double(plan.analysis.wastedBytes) / 1e6, Double(plan.analysis.diveWastedBytes) / 1e6, plan.analysis.diveEfficiency))
 }
 print(String(format: "best: %.0f MB/s of input layers (%.1f MB)", Double(generated.layerBytes) / 1e6 / best, Double(generated.layerBytes) / 1e6))
 

@@ -1,7 +1,8 @@
 import NIOCore
 
 /// A bounded hand-off of byte chunks from one producing task to one consuming task: the
-/// merge writes the flattened layer into it while the engine's upload reads from it.
+/// merge writes the flattened layer into it while the engine's upload reads from it. Flattens
+/// use it through ``handOff(capacity:into:from:)``, which runs both sides.
 ///
 /// `send` suspends while `capacity` chunks wait, so a slow engine holds the merge back and
 /// memory stays at a few chunks. The producer ends the stream with ``finish(throwing:)``; a

@@ -13,7 +13,9 @@ public struct FlattenAnalysis: Sendable, Hashable, Codable {
         public var size: Int64
         /// Bytes of regular-file content in the layer.
         public var contentBytes: Int64
-        /// Content of this layer that later layers delete or overwrite (see ``HiddenBytes``).
+        /// File content of this layer that the flattened layer does not carry (deleted or
+        /// overwritten by a later layer, or written twice in this one): what flattening drops
+        /// of it (``ImageAnalysis/Layer/wastedBytes``).
         public var wastedBytes: Int64
         /// Entries (files, directories, links, whiteouts) in the layer.
         public var entryCount: Int
@@ -35,10 +37,15 @@ public struct FlattenAnalysis: Sendable, Hashable, Codable {
     public var reference: String
     public var originalSize: Int64
     public var layers: [Layer]
-    /// dive's wasted bytes: the sizes of every appearance of paths that appear in several layers.
+    /// The layers' wasted bytes, summed: what flattening removes, so it equals
+    /// ``predictedSavings``.
     public var wastedBytes: Int64
-    /// dive's efficiency, 0…1: the smallest appearance of each path over all appearances.
-    public var efficiency: Double
+    /// dive's wasted bytes, for comparison: the sizes of *every* appearance (the surviving one
+    /// included) of each path that appears in several layers, so usually more than a flatten
+    /// removes.
+    public var diveWastedBytes: Int64
+    /// dive's efficiency, 0…1: the smallest appearance of each path over all its appearances.
+    public var diveEfficiency: Double
     /// The image's size after a full flatten, predicted from the merge plan.
     public var predictedSize: Int64
     /// `originalSize - predictedSize`.

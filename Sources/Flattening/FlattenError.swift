@@ -31,6 +31,8 @@ public struct FlattenError: Error, Sendable, CustomStringConvertible {
         case workDirectory(directory: String, detail: String)
         /// The saved image could not be read or merged.
         case archive(String)
+        /// The engine at `engine` (a `DOCKER_HOST` value) ended the saved image before its end.
+        case interruptedSave(engine: String, detail: String)
         /// The engine stored something other than what was sent.
         case engineMismatch(String)
         /// The flattened image does not hold what the original holds.
@@ -91,6 +93,12 @@ public struct FlattenError: Error, Sendable, CustomStringConvertible {
         return false
     }
 
+    /// The engine stopped sending the saved image before its end.
+    public var isInterruptedSave: Bool {
+        if case .interruptedSave = kind { return true }
+        return false
+    }
+
     /// The push to the registry failed.
     public var isPushFailure: Bool {
         switch kind {
@@ -106,7 +114,7 @@ public struct FlattenError: Error, Sendable, CustomStringConvertible {
         switch kind {
         case .imageNotFound, .baseImageNotFound, .invalidRequest, .verificationFailed, .archive, .registryAuth, .canceled:
             return false
-        case .noSpace, .workDirectory, .engineMismatch:
+        case .noSpace, .workDirectory, .engineMismatch, .interruptedSave:
             return true
         case .engine(let error), .push(let error):
             return error.isUnreachable || error.isTransportFailure || error.isServerError || error.isStreamError
@@ -143,6 +151,8 @@ public struct FlattenError: Error, Sendable, CustomStringConvertible {
             return "cannot use the work directory \(directory): \(detail)"
         case .archive(let detail):
             return "cannot flatten the saved image: \(detail)"
+        case .interruptedSave(let engine, let detail):
+            return "the engine at \(engine) stopped sending the saved image before its end (\(detail)); was it stopped or restarted? Another attempt may succeed; the original image is untouched"
         case .engineMismatch(let detail):
             return "the engine did not store what was sent: \(detail)"
         case .verificationFailed(let differences, let total):
@@ -167,12 +177,6 @@ extension FlattenError {
         if error is CancellationError || Task.isCancelled { return FlattenError(.canceled) }
         if let error = error as? DockerEngineError { return FlattenError(.engine(error)) }
         if let error = error as? FileAccessError {
-            if error.errno == ENOSPC || error.errno == EDQUOT {
-                return FlattenError(.noSpace(directory: workDirectory, detail: error.description))
-            }
-            return FlattenError(.workDirectory(directory: workDirectory, detail: error.description))
-        }
-        if let error = error as? SpoolError {
             if error.errno == ENOSPC || error.errno == EDQUOT {
                 return FlattenError(.noSpace(directory: workDirectory, detail: error.description))
             }

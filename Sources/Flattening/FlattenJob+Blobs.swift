@@ -1,7 +1,6 @@
 import DockerEngine
 import FlattenProtocol
 import ImageArchive
-import NIOCore
 
 extension FlattenJob {
     /// The compression of the merged layer on a store that keeps blobs, when the job does not
@@ -60,12 +59,15 @@ extension FlattenJob {
         }
         let size = try archive.size()
         recorder.setTotal(size)
-        let loaded = try await streamed(length: size, into: { body in try await self.engine.loadImage(body: body) }) { send in
+        let engine = self.engine
+        let (loaded, _) = try await ChunkPipe.handOff(capacity: Self.pipeCapacity, into: { pipe in
+            try await engine.loadImage(body: .stream(pipe, length: size))
+        }, from: { send in
             try await archive.write(chunkSize: Self.chunkSize) { chunk in
                 try await send(chunk)
                 recorder.advance(chunk.count)
             }
-        }
+        })
         // Engines word the load's answer differently (an untagged image loaded into the
         // containerd store is reported by name, if at all); the image itself is the proof.
         do {
@@ -74,39 +76,5 @@ extension FlattenJob {
             throw FlattenError(.engineMismatch("after the load the engine has no image \(newImageID); it said: \(loaded.output.joined(separator: " / "))"))
         }
         return newImageID
-    }
-
-    /// Streams what `write` produces into the engine call `consume` makes with a body of
-    /// `length` bytes, through a small pipe: memory stays flat whatever the size. A failure on
-    /// either side stops the other.
-    func streamed<Answer: Sendable>(
-        length: Int64,
-        into consume: @escaping @Sendable (DockerRequestBody) async throws -> Answer,
-        write: @escaping @Sendable (_ send: @escaping @Sendable ([UInt8]) async throws -> Void) async throws -> Void
-    ) async throws -> Answer {
-        let pipe = ChunkPipe(capacity: Self.pipeCapacity)
-        return try await withThrowingTaskGroup(of: Answer?.self) { group in
-            group.addTask {
-                do {
-                    return try await consume(.stream(pipe, length: length))
-                } catch {
-                    await pipe.close(error)
-                    throw error
-                }
-            }
-            group.addTask {
-                do {
-                    try await write { chunk in try await pipe.send(ByteBuffer(bytes: chunk)) }
-                    await pipe.finish()
-                    return nil
-                } catch {
-                    await pipe.finish(throwing: error)
-                    throw error
-                }
-            }
-            var answer: Answer?
-            for try await step in group where step != nil { answer = step }
-            return answer!
-        }
     }
 }

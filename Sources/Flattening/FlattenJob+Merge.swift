@@ -1,7 +1,6 @@
 import DockerEngine
 import FlattenProtocol
 import ImageArchive
-import NIOCore
 
 extension FlattenJob {
     /// The size of the chunks the merged layer is written in, and how many may wait for the
@@ -17,7 +16,7 @@ extension FlattenJob {
         let original = subject.original
 
         let archive = try await recorder.run(.saving) {
-            try await save(original.id, into: context.directory, recorder: recorder)
+            try await SavedImage(engine: engine, directory: context.directory).archive(of: original.id) { recorder.advance($0) }
         }
         try Task.checkCancellation()
 
@@ -37,7 +36,7 @@ extension FlattenJob {
         try Task.checkCancellation()
 
         if let minimum = options.minSavings {
-            let predicted = Self.predictedSavings(flattened.plan.analysis)
+            let predicted = flattened.plan.analysis.removedContentBytes
             if !minimum.isSatisfied(originalSize: original.size, newSize: original.size - predicted) {
                 return .skipped(reason: "flattening \(image.familiarDescription) would save about \(ByteCount(predicted)) of \(ByteCount(original.size)), less than the minimum \(minimum.describedForPeople)")
             }
@@ -71,72 +70,28 @@ extension FlattenJob {
         return try await finish(context, newImageID: newImageID, strategy: .merge, warnings: warnings)
     }
 
-    /// The content bytes a flatten removes, as the engine counts image size (file contents):
-    /// the squashed layers' content minus the flattened layer's.
-    static func predictedSavings(_ analysis: ImageAnalysis) -> Int64 {
-        let squashed = analysis.layers.filter { !$0.kept }.reduce(Int64(0)) { $0 + $1.contentBytes }
-        return squashed - analysis.flattenedContentBytes
-    }
-
-    /// Streams `docker save` of `imageID` into a spool file in the work directory and indexes it.
-    func save(_ imageID: String, into directory: WorkDirectory, recorder: PhaseRecorder) async throws -> SavedImageArchive {
-        let stream = try await engine.saveImage(imageID)
-        let spool = try ArchiveSpool(directory: directory.path)
-        for try await chunk in stream {
-            try chunk.withUnsafeReadableBytes { try spool.append($0) }
-            recorder.advance(chunk.readableBytes)
-        }
-        return try spool.finish()
-    }
-
     /// Full flatten, written once by the engine: the merged layer is streamed to `import` (as a
     /// temporary, labelled carrier image), then an archive holding only the new config and the
     /// manifest is loaded; the engine already has that layer, so it reads no layer file.
     func importThenLoadConfig(_ flattened: FlattenedImage, existing: Set<String>, context: Context) async throws -> String {
         let recorder = context.recorder
         let resources = context.resources
-        let pipe = ChunkPipe(capacity: Self.pipeCapacity)
         let engine = self.engine
         let label = "\(CreatedResources.temporaryLabel)=\(id)"
-        let (carrier, written) = try await withThrowingTaskGroup(of: PipeStep.self) { group in
-            group.addTask {
-                do {
-                    let imported = try await engine.importImage(
-                        source: .stream(pipe, length: flattened.plan.layerSize),
-                        changes: ["LABEL \(label)"],
-                        message: "flatten-fleet: temporary carrier of a flattened layer"
-                    )
-                    await resources.addTemporaryImage(imported.imageID)
-                    return .imported(imported.imageID)
-                } catch {
-                    await pipe.close(error)
-                    throw error
-                }
+        let (carrier, written) = try await ChunkPipe.handOff(capacity: Self.pipeCapacity, into: { pipe in
+            let imported = try await engine.importImage(
+                source: .stream(pipe, length: flattened.plan.layerSize),
+                changes: ["LABEL \(label)"],
+                message: "flatten-fleet: temporary carrier of a flattened layer"
+            )
+            await resources.addTemporaryImage(imported.imageID)
+            return imported.imageID
+        }, from: { send in
+            try await flattened.writeLayer(chunkSize: Self.chunkSize) { chunk in
+                try await send(chunk)
+                recorder.advance(chunk.count)
             }
-            group.addTask {
-                do {
-                    let written = try await flattened.writeLayer(chunkSize: Self.chunkSize) { chunk in
-                        try await pipe.send(ByteBuffer(bytes: chunk))
-                        recorder.advance(chunk.count)
-                    }
-                    await pipe.finish()
-                    return .written(written)
-                } catch {
-                    await pipe.finish(throwing: error)
-                    throw error
-                }
-            }
-            var carrier: String?
-            var written: MergePlan.WriteResult?
-            for try await step in group {
-                switch step {
-                case .imported(let id): carrier = id
-                case .written(let result): written = result
-                case .loaded, .archiveWritten: break
-                }
-            }
-            return (carrier!, written!)
-        }
+        })
 
         let carrierInspect = try await engine.inspectImage(carrier)
         guard carrierInspect.diffIDs == [written.diffID] else {
@@ -167,57 +122,24 @@ extension FlattenJob {
         let resources = context.resources
         let size = try flattened.loadArchiveSize()
         recorder.setTotal(size)
-        let pipe = ChunkPipe(capacity: Self.pipeCapacity)
         let engine = self.engine
-        let (loaded, written) = try await withThrowingTaskGroup(of: PipeStep.self) { group in
-            group.addTask {
-                do {
-                    return .loaded(try await engine.loadImage(body: .stream(pipe, length: size)))
-                } catch {
-                    await pipe.close(error)
-                    throw error
-                }
+        let (loaded, written) = try await ChunkPipe.handOff(capacity: Self.pipeCapacity, into: { pipe in
+            try await engine.loadImage(body: .stream(pipe, length: size))
+        }, from: { send in
+            let written = try await flattened.writeLoadArchive(chunkSize: Self.chunkSize) { chunk in
+                try await send(chunk)
+                recorder.advance(chunk.count)
             }
-            group.addTask {
-                do {
-                    let written = try await flattened.writeLoadArchive(chunkSize: Self.chunkSize) { chunk in
-                        try await pipe.send(ByteBuffer(bytes: chunk))
-                        recorder.advance(chunk.count)
-                    }
-                    // Known before the engine answers: recorded now so that a cancellation
-                    // while the engine finishes still removes the image.
-                    if !existing.contains(written.imageID) {
-                        await resources.setNewImage(written.imageID)
-                    }
-                    await pipe.finish()
-                    return .archiveWritten(written)
-                } catch {
-                    await pipe.finish(throwing: error)
-                    throw error
-                }
+            // Known before the engine answers: recorded now so that a cancellation while the
+            // engine finishes still removes the image.
+            if !existing.contains(written.imageID) {
+                await resources.setNewImage(written.imageID)
             }
-            var loaded: LoadResult?
-            var written: FlattenedImage.Result?
-            for try await step in group {
-                switch step {
-                case .loaded(let result): loaded = result
-                case .archiveWritten(let result): written = result
-                case .imported, .written: break
-                }
-            }
-            return (loaded!, written!)
-        }
+            return written
+        })
         guard loaded.loadedImageIDs.contains(written.imageID) else {
             throw FlattenError(.engineMismatch("the load gave \(loaded.loadedImageIDs), expected \(written.imageID)"))
         }
         return written.imageID
     }
-}
-
-/// What a child task of a streamed hand-off produced.
-enum PipeStep: Sendable {
-    case imported(String)
-    case written(MergePlan.WriteResult)
-    case loaded(LoadResult)
-    case archiveWritten(FlattenedImage.Result)
 }

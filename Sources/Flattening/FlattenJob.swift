@@ -75,9 +75,16 @@ public struct FlattenJob: Sendable {
     /// A logger that drops everything: the default.
     public static let silentLogger = Logger(label: "Flattening", factory: { _ in SwiftLogNoOpLogHandler() })
 
-    /// A fresh random job ID (12 hex digits).
+    /// A fresh random flatten ID.
     public static func makeID() -> String {
-        String(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12))
+        makeID(from: UUID())
+    }
+
+    /// The flatten ID derived from `uuid`: its first 12 hex digits, in lower case. Every
+    /// attempt of a coordinator's job uses the ID of the job's UUID, which is how what a killed
+    /// attempt left behind (work directory, containers, temporary images) is found again.
+    public static func makeID(from uuid: UUID) -> String {
+        String(uuid.uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12))
     }
 
     /// Runs the flatten.

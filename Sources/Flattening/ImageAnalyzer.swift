@@ -21,7 +21,6 @@ public struct ImageAnalyzer: Sendable {
     /// - Throws: ``FlattenError`` (image not found, engine unreachable, no space in the work
     ///   directory, an archive that cannot be read).
     public func analyze(_ image: ImageReference, progress: @escaping @Sendable (JobProgress) -> Void = { _ in }) async throws(FlattenError) -> FlattenAnalysis {
-        let job = FlattenJob(image: image, engine: engine, workDirectory: workDirectory, logger: logger)
         let recorder = PhaseRecorder(report: progress)
         var directory: WorkDirectory?
         defer { directory?.remove() }
@@ -33,8 +32,9 @@ public struct ImageAnalyzer: Sendable {
                 throw FlattenError(.imageNotFound(reference: image.withImpliedTag.familiarDescription))
             }
             let others = try await engine.listImagesInspected(all: false).filter { $0.id != original.id }.map(\.diffIDs)
-            directory = try WorkDirectory.create(in: workDirectory, jobID: job.id)
-            let archive = try await recorder.run(.saving) { try await job.save(original.id, into: directory!, recorder: recorder) }
+            directory = try WorkDirectory.create(in: workDirectory, jobID: FlattenJob.makeID())
+            let save = SavedImage(engine: engine, directory: directory!)
+            let archive = try await recorder.run(.saving) { try await save.archive(of: original.id) { recorder.advance($0) } }
             return try await recorder.run(.merging) {
                 try analyze(archive, original: original, image: image, otherImages: others, directory: directory!)
             }
@@ -53,14 +53,6 @@ public struct ImageAnalyzer: Sendable {
         let plan = try LayerMerge.plan(layers: sources, keepingLowest: 0)
         let analysis = plan.analysis
 
-        var entries: [[TarEntry]] = []
-        for source in sources {
-            var reader = TarReader(region: source.region, source: source.label)
-            var layer: [TarEntry] = []
-            while let record = try reader.next() { layer.append(record.entry) }
-            entries.append(layer)
-        }
-        let hidden = HiddenBytes.perLayer(entries)
         let createdBy = config.history.filter { !ImageConfig.isEmptyLayer($0) }.map { entry in
             let createdBy = entry["created_by"]?.stringValue ?? ""
             return createdBy.isEmpty ? (entry["comment"]?.stringValue ?? "") : createdBy
@@ -71,16 +63,16 @@ public struct ImageAnalyzer: Sendable {
         var keepSharedSavings: Int64?
         if shared > 0 {
             let partial = try LayerMerge.plan(layers: sources, keepingLowest: shared)
-            keepSharedSavings = FlattenJob.predictedSavings(partial.analysis)
+            keepSharedSavings = partial.analysis.removedContentBytes
         }
-        let predictedSavings = FlattenJob.predictedSavings(analysis)
+        let predictedSavings = analysis.removedContentBytes
         let layers = sources.indices.map { index in
             FlattenAnalysis.Layer(
                 diffId: diffIDs[index],
                 createdBy: index < createdBy.count ? createdBy[index] : "",
                 size: analysis.layers[index].size,
                 contentBytes: analysis.layers[index].contentBytes,
-                wastedBytes: hidden[index],
+                wastedBytes: analysis.layers[index].wastedBytes,
                 entryCount: analysis.layers[index].entryCount,
                 sharedWithOtherImages: index < shared
             )
@@ -95,7 +87,8 @@ public struct ImageAnalyzer: Sendable {
             originalSize: original.size,
             layers: layers,
             wastedBytes: analysis.wastedBytes,
-            efficiency: analysis.efficiency,
+            diveWastedBytes: analysis.diveWastedBytes,
+            diveEfficiency: analysis.diveEfficiency,
             predictedSize: original.size - predictedSavings,
             predictedSavings: predictedSavings,
             predictedEntryCount: analysis.flattenedEntryCount,

@@ -49,13 +49,12 @@ public struct ImageVerifier: Sendable {
         }
         let container = try await engine.createContainer(image: image.id, configuration: configuration, name: "\(containerNamePrefix)-\(label)")
         do {
-            let spool = try SpoolFile(directory: workDirectory, label: "export-\(label)")
-            defer { spool.discard() }
+            let spool = try SpoolFile(directory: workDirectory, prefix: "flatten-export-\(label)")
             for try await chunk in try await engine.exportContainer(container.id) {
-                try spool.append(chunk)
+                try chunk.withUnsafeReadableBytes { try spool.append($0) }
                 onBytes(chunk.readableBytes)
             }
-            let region = try spool.finish()
+            let region = ImageArchive.FileRegion(file: spool.finish())
             let tree = try FileTreeSnapshot(tar: region, source: "the export of a container of the \(label) image")
             await removeDetached(container.id)
             return tree

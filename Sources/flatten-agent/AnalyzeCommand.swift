@@ -10,8 +10,10 @@ struct AnalyzeCommand: AsyncParsableCommand {
         commandName: "analyze",
         abstract: "Show an image's layers, wasted bytes and what flattening it would save.",
         discussion: """
-            WASTED is the file content of a layer that later layers delete or overwrite. The \
-            efficiency and total wasted bytes are dive's measures. The recommendation is flatten, \
+            WASTED is a layer's file content that the flattened image does not carry (deleted \
+            or overwritten by a later layer, or written twice in one layer); the total row is \
+            what flattening saves. dive's figures, which count every copy of a repeated path \
+            (the one kept too), are on a line of their own. The recommendation is flatten, \
             keep-shared (the lowest layers are shared with other local images) or not-worth-it.
             """
     )
@@ -55,11 +57,13 @@ struct AnalyzeCommand: AsyncParsableCommand {
                 ByteCount(layer.wastedBytes).description, layer.sharedWithOtherImages ? "yes" : "",
             ])
         }
+        let totalSize = analysis.layers.reduce(Int64(0)) { $0 + $1.size }
+        table.add(["total", "", ByteCount(totalSize).description, ByteCount(analysis.wastedBytes).description, ""])
         lines.append(table.rendered)
         lines.append("")
         let percent = analysis.originalSize > 0 ? Double(analysis.predictedSavings) * 100 / Double(analysis.originalSize) : 0
-        lines.append("efficiency \(FlattenReport.percent(analysis.efficiency * 100)), wasted \(ByteCount(analysis.wastedBytes)) (dive's measures)")
-        lines.append("flattened: about \(ByteCount(analysis.predictedSize)) in 1 layer of \(analysis.predictedEntryCount) entries, saving \(ByteCount(analysis.predictedSavings)) (\(FlattenReport.percent(percent)))")
+        lines.append("flattened: about \(ByteCount(analysis.predictedSize)) in 1 layer of \(analysis.predictedEntryCount) entries, saving \(ByteCount(analysis.predictedSavings)) (\(FlattenReport.percent(percent))): the WASTED total")
+        lines.append("dive would say: wasted \(ByteCount(analysis.diveWastedBytes)), efficiency \(FlattenReport.percent(analysis.diveEfficiency * 100)) (it counts every copy of a path found in several layers, the one kept too)")
         if let keepShared = analysis.predictedKeepSharedSize {
             lines.append("with --keep-shared: about \(ByteCount(keepShared)), keeping the lowest \(analysis.sharedLayerCount) layers shared with \(analysis.sharingImageCount) other images")
         }

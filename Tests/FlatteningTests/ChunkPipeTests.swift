@@ -65,6 +65,53 @@ struct ChunkPipeTests {
     }
 }
 
+@Suite("the one hand-off of a stream to an engine call")
+struct HandOffTests {
+    @Test("what the producer sent reaches the consumer in order; both results come back")
+    func bothSides() async throws {
+        let (answer, written) = try await ChunkPipe.handOff(capacity: 2, into: { pipe in
+            var bytes: [UInt8] = []
+            for try await chunk in pipe { bytes += chunk.readableBytesView }
+            return bytes
+        }, from: { send in
+            for value in 0..<100 { try await send([UInt8(value)]) }
+            return 100
+        })
+        #expect(answer == (0..<100).map { UInt8($0) })
+        #expect(written == 100)
+    }
+
+    @Test("a consumer that fails stops the producer, and its error is thrown")
+    func consumerFailure() async throws {
+        struct UploadFailed: Error {}
+        await #expect(throws: UploadFailed.self) {
+            _ = try await ChunkPipe.handOff(capacity: 1, into: { pipe -> Int in
+                var iterator = pipe.makeAsyncIterator()
+                _ = try await iterator.next()
+                throw UploadFailed()
+            }, from: { send in
+                // Endless: only the consumer's failure can end it.
+                while true { try await send([1]) }
+            })
+        }
+    }
+
+    @Test("a producer that fails ends the stream with its error, which is thrown")
+    func producerFailure() async throws {
+        struct MergeFailed: Error {}
+        await #expect(throws: MergeFailed.self) {
+            _ = try await ChunkPipe.handOff(capacity: 2, into: { pipe -> Int in
+                var count = 0
+                for try await _ in pipe { count += 1 }
+                return count
+            }, from: { send -> Int in
+                try await send([1])
+                throw MergeFailed()
+            })
+        }
+    }
+}
+
 actor Counter {
     private(set) var value = 0
     func increment() { value += 1 }

@@ -111,10 +111,17 @@ struct CommandLineTests {
             #expect(analysis.layers[1].wastedBytes >= 300 * 1024)
             #expect(analysis.layers[3].wastedBytes == 0)
             #expect(analysis.predictedSavings >= 300 * 1024)
+            // One measure of waste: the column adds up to its total, which is the saving.
+            #expect(analysis.layers.reduce(0) { $0 + $1.wastedBytes } == analysis.wastedBytes)
+            #expect(analysis.wastedBytes == analysis.predictedSavings)
             #expect(analysis.layers[1].createdBy.contains("dd if=/dev/zero"))
             let table = try await AgentBinary.run(["analyze", app], images: images)
             #expect(table.standardOutput.contains("LAYER   CREATED BY"))
             #expect(table.standardOutput.contains("recommendation: "))
+            let total = table.standardOutput.split(separator: "\n").first { $0.hasPrefix("total ") }
+            #expect(total?.contains(ByteCount(analysis.wastedBytes).description) == true, "\(table.standardOutput)")
+            #expect(table.standardOutput.contains("saving \(ByteCount(analysis.predictedSavings))"))
+            #expect(table.standardOutput.contains("dive would say: wasted \(ByteCount(analysis.diveWastedBytes))"))
         }
     }
 }

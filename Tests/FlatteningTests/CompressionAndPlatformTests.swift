@@ -76,11 +76,11 @@ struct CompressionAndPlatformTests {
 extension TestImages {
     /// The first bytes of the top layer as `save` gives it back (compressed or not).
     func savedTopLayerHead(of imageID: String) async throws -> [UInt8] {
-        let spool = try ArchiveSpool(directory: workDirectory)
+        let spool = try SpoolFile(directory: workDirectory, prefix: "flatten-spool")
         for try await chunk in try await engine.saveImage(imageID) {
             try chunk.withUnsafeReadableBytes { try spool.append($0) }
         }
-        let archive = try spool.finish()
+        let archive = try SavedImageArchive(file: spool.finish())
         let blobs = try archive.savedLayerBlobs(of: archive.images[0])
         let top = try #require(blobs.last)
         return try top.region.read(count: 4, at: 0)

@@ -5,7 +5,7 @@ import ImageArchive
 import Testing
 @testable import Flattening
 
-@Suite("pure rules: kept layers, import changes, hidden bytes, config comparison, recommendation")
+@Suite("pure rules: kept layers, import changes, config comparison, recommendation")
 struct RuleTests {
     let layers = ["sha256:a", "sha256:b", "sha256:c", "sha256:d"]
 
@@ -72,20 +72,13 @@ struct RuleTests {
         #expect(ImportChanges.healthcheckLine(.init(test: ["NONE"])) .map { $0 } == .success("HEALTHCHECK NONE"))
     }
 
-    static func entry(_ name: String, _ kind: TarEntry.Kind = .regular, size: Int64 = 0) -> TarEntry {
-        TarEntry(name: ByteString(name), kind: kind, size: size)
-    }
-
-    @Test("hidden bytes: overwrites, whiteouts, opaque directories and replaced parents")
-    func hiddenBytes() {
-        func e(_ name: String, _ kind: TarEntry.Kind = .regular, size: Int64 = 0) -> TarEntry { Self.entry(name, kind, size: size) }
-        let hidden = HiddenBytes.perLayer([
-            [e("a/", .directory), e("a/over", size: 10), e("a/gone", size: 20), e("d/", .directory), e("d/x", size: 40),
-             e("p/", .directory), e("p/q", size: 80), e("keep", size: 160), e("dir-stays/", .directory), e("dir-stays/f", size: 320)],
-            [e("a/over", size: 1), e("a/.wh.gone"), e("d/.wh..wh..opq"), e("p", .symbolicLink), e("dir-stays/", .directory)],
-            [e("a/over", size: 2)],
-        ])
-        #expect(hidden == [10 + 20 + 40 + 80, 1, 0])
+    @Test("a save the engine cut short is retryable and names the engine")
+    func interruptedSave() {
+        let error = FlattenError(.interruptedSave(engine: "unix:///run/docker.sock", detail: "archive cut short: … ends after 512 bytes"))
+        #expect(error.isRetryable)
+        #expect(error.isInterruptedSave)
+        #expect(!error.isImageNotFound)
+        #expect(error.description.hasPrefix("the engine at unix:///run/docker.sock stopped sending the saved image before its end"))
     }
 
     @Test("runtime config differences name the field and both values; empty equals absent")

@@ -53,18 +53,6 @@ extension DrillTests {
         return ["engine", "docker.sock", "connection refused", "no such file"].contains { message.contains($0) }
     }
 
-    /// A known defect, on the containerd image store only: an engine stopped mid-save ends the
-    /// `docker save` stream as if complete, and the flatten fails (not retried) reading a
-    /// truncated archive ("absurd size … larger than the whole archive") instead of with an
-    /// engine error. Intermittent: it depends on where the stream is cut. Remove once a
-    /// short archive is reported as an interrupted save (retryable, naming the engine).
-    static func knownTruncatedSave(on engineName: String, job: Job, _ body: () async throws -> Void) async throws {
-        guard engineName.hasSuffix("-containerd") else { return try await body() }
-        await withKnownIssue("a save cut short by the engine's stop reads as a corrupt archive, not an engine error", isIntermittent: true) {
-            try await body()
-        }
-    }
-
     // Asserts what holds with or without the agent's engine-availability check (a ping before
     // each claim; a job failing only because the engine vanished requeued without using an
     // attempt): the job is never lost nor finished twice, it either succeeds once the engine
@@ -93,9 +81,7 @@ extension DrillTests {
                     return events.contains { $0.kind == "requeued" || $0.isTerminal } ? events : nil
                 }
                 let reported = try await fleet.job(midID)
-                try await Self.knownTruncatedSave(on: engineName, job: reported) {
-                    #expect(Self.namesTheEngine(reported.error), "a clear engine error: \(String(describing: reported.error)); events \(interrupted)")
-                }
+                #expect(Self.namesTheEngine(reported.error), "a clear engine error: \(String(describing: reported.error)); events \(interrupted)")
                 try await engine.startAgain()
 
                 // A whole job: submitted while the engine is down, the engine back only later.
@@ -118,9 +104,7 @@ extension DrillTests {
                             #expect(try await TestImages.layerCount("fleet-test/\(fleet.id)-engine:\(tag)", on: client) == 1)
                             if let id = job.result?.newImageId { flattened.insert(id) }
                         case .failed:
-                            try await Self.knownTruncatedSave(on: engineName, job: job) {
-                                #expect(Self.namesTheEngine(job.error), "failed, but not with a clear engine error: \(String(describing: job.error))")
-                            }
+                            #expect(Self.namesTheEngine(job.error), "failed, but not with a clear engine error: \(String(describing: job.error))")
                         default:
                             Issue.record("job \(tag) ended \(job.state), not succeeded or failed with an engine error")
                         }

@@ -46,10 +46,7 @@ struct FleetTests {
 
     /// Images of a flatten's temporary carriers still on the engine.
     func temporaryImages(of job: UUID, on engine: DockerClient) async throws -> [String] {
-        let flattenID = String(job.uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12))
-        return try await engine.listImages(all: true)
-            .filter { $0.labels["io.flatten-fleet.temporary"] == flattenID }
-            .map(\.id)
+        try await EngineLeftovers.temporaryImages(of: EngineLeftovers.flattenID(of: job), on: engine)
     }
 
     @Test("a fleet submission flattens the image on both hosts, and `flatctl batch --wait` reports both", arguments: TestEngine.all)

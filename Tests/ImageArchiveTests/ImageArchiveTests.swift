@@ -166,18 +166,49 @@ struct ImageArchiveTests {
     @Test func spoolIndexesWhatWasAppended() throws {
         let dir = try TemporaryDirectory(); defer { dir.cleanup() }
         let bytes = try SaveArchiveBuilder(layers: Self.layers).build(.oci(.default))
-        let spool = try ArchiveSpool(directory: dir.path)
+        let spool = try SpoolFile(directory: dir.path, prefix: "flatten-spool")
+        // The spool file was unlinked at creation: nothing is in the directory, even while writing.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
         var offset = 0
         while offset < bytes.count {
             let end = min(bytes.count, offset + 777)
             try spool.append(Array(bytes[offset..<end]))
             offset = end
         }
-        let archive = try spool.finish()
+        #expect(spool.size == Int64(bytes.count))
+        let archive = try SavedImageArchive(file: spool.finish())
         #expect(archive.layout == .oci)
         #expect(archive.file.size == Int64(bytes.count))
-        // The spool file was unlinked at creation: nothing is left in the directory.
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
+    }
+
+    @Test("an archive whose stream stopped early is reported as cut short, wherever it stopped")
+    func archiveCutShort() throws {
+        let dir = try TemporaryDirectory(); defer { dir.cleanup() }
+        for layout in [SaveArchiveBuilder.Layout.legacy, .oci(.default)] {
+            let bytes = try SaveArchiveBuilder(layers: Self.layers).build(layout)
+            let whole = try open(bytes, in: dir)
+            #expect(whole.images.count == 1, "\(layout)")
+            #expect(try TarReader.endsWithEndOfArchiveMarker(FileRegion(file: whole.file)))
+            var cutShort = 0
+            let cuts = (1...29).map { bytes.count * $0 / 30 }
+            for cut in cuts {
+                let prefix = Array(bytes[..<cut])
+                // A cut that happens to follow 1024 zero bytes (the end of a layer tar) looks
+                // like a whole archive: the error is then whatever indexing found.
+                let endsInZeros = prefix.count >= 1024 && prefix.suffix(1024).allSatisfy { $0 == 0 }
+                do {
+                    _ = try open(prefix, in: dir)
+                } catch let error as ImageArchiveError where error.code == .cutShort {
+                    #expect(!endsInZeros, "\(layout) cut at \(cut)")
+                    #expect(error.description.contains("ends after \(cut) bytes without tar's end-of-archive marker"), "\(error)")
+                    cutShort += 1
+                } catch {
+                    #expect(endsInZeros, "\(layout) cut at \(cut) of \(bytes.count): not reported as cut short: \(error)")
+                }
+            }
+            #expect(cutShort >= 25, "\(layout): \(cutShort) of \(cuts.count) cuts reported as cut short")
+        }
     }
 }
 

@@ -339,7 +339,7 @@ struct LayerMergeTests {
 
     // MARK: Analysis
 
-    @Test func analysisCountsWastedBytesLikeDive() async throws {
+    @Test func analysisCountsWastedBytesOnceAndDivesFiguresBeside() async throws {
         let dir = try TemporaryDirectory(); defer { dir.cleanup() }
         let (plan, bytes, _, _) = try await flatten([
             [.file("big", String(repeating: "x", count: 1000)), .file("once", "12345")],
@@ -349,12 +349,33 @@ struct LayerMergeTests {
         let a = plan.analysis
         #expect(a.layers.map(\.entryCount) == [2, 1, 1])
         #expect(a.layers[0].contentBytes == 1005)
-        // "big" appears in three layers: 1000 + 400 + 400 (what the whiteout removed).
-        #expect(a.wastedBytes == 1800)
+        // What the flattened layer does not carry, layer by layer: both versions of "big".
+        #expect(a.layers.map(\.wastedBytes) == [1000, 400, 0])
+        #expect(a.wastedBytes == 1400)
+        #expect(a.removedContentBytes == 1400)
+        // dive: "big" appears in three layers: 1000 + 400 + 400 (what the whiteout removed).
+        #expect(a.diveWastedBytes == 1800)
         // Smallest appearances (400 for "big", 5 for "once") over all appearances.
-        #expect(abs(a.efficiency - Double(400 + 5) / Double(1800 + 5)) < 1e-9, "\(a.efficiency)")
+        #expect(abs(a.diveEfficiency - Double(400 + 5) / Double(1800 + 5)) < 1e-9, "\(a.diveEfficiency)")
         #expect(a.flattenedLayerSize == Int64(bytes.count))
         #expect(a.flattenedEntryCount == 1)
         #expect(a.flattenedContentBytes == 5)
+    }
+
+    @Test("each layer's wasted bytes add up to what a full flatten removes", arguments: 0..<100)
+    func wastedBytesAddUpToTheSaving(seed: Int) async throws {
+        let dir = try TemporaryDirectory(); defer { dir.cleanup() }
+        var random = RandomStack(state: UInt64(seed) &* 0x9E37_79B9_7F4A_7C15 | 1)
+        // Each layer also writes one path twice, the first copy never carried.
+        let layers = random.layers().enumerated().map { index, items in
+            items + [.file("twice", String(repeating: "a", count: index + 1)), .file("twice", "b")]
+        }
+        let (plan, _, entries, _) = try await flatten(layers, in: dir)
+        let a = plan.analysis
+        #expect(a.layers.allSatisfy { $0.wastedBytes >= 0 && $0.carriedContentBytes <= $0.contentBytes })
+        #expect(a.layers.reduce(0) { $0 + $1.carriedContentBytes } == a.flattenedContentBytes)
+        #expect(a.wastedBytes == a.removedContentBytes, "seed \(seed): \(a.layers.map(\.wastedBytes))")
+        let written = entries.filter { $0.entry.kind == .regular }.reduce(Int64(0)) { $0 + $1.entry.size }
+        #expect(written == a.flattenedContentBytes)
     }
 }

@@ -197,9 +197,9 @@ struct OCIReadingTests {
     @Test func theSpoolPassesThePlatformOn() throws {
         let dir = try TemporaryDirectory(); defer { dir.cleanup() }
         let bytes = try MultiPlatformSaveBuilder(entries: [.init(image: Self.amd64, presence: .complete), .init(image: Self.arm64, presence: .complete)]).build()
-        let spool = try ArchiveSpool(directory: dir.path)
+        let spool = try SpoolFile(directory: dir.path, prefix: "flatten-spool")
         try spool.append(bytes)
-        let archive = try spool.finish(platform: .init(parsing: "linux/arm64"))
+        let archive = try SavedImageArchive(file: spool.finish(), platform: .init(parsing: "linux/arm64"))
         #expect(archive.images.first?.platform?.description == "linux/arm64/v8")
     }
 }

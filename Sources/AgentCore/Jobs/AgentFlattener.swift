@@ -7,18 +7,13 @@ import Logging
 /// Runs the Flattening module's ``FlattenJob`` for a claimed job, and reads its outcome or
 /// error into a ``FlattenEnding``.
 ///
-/// Every attempt of a job uses the same flatten ID (derived from the job ID), so that what a
+/// Every attempt of a job uses the same flatten ID (``FlattenJob/makeID(from:)`` of the job ID), so that what a
 /// killed earlier attempt left on the engine or in the work directory (temporary images,
 /// export containers, spool files) can be found and removed before the next attempt starts.
 struct AgentFlattener: Sendable {
     let engine: DockerClient
     let workDirectory: String
     let logger: Logger
-
-    /// The flatten ID of every attempt of `jobId`: its first 12 hex digits.
-    static func flattenID(for jobId: UUID) -> String {
-        String(jobId.uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12))
-    }
 
     /// Flattens the job's image with the job's options.
     func run(_ job: Job, progress: @escaping @Sendable (JobProgress) -> Void) async -> FlattenEnding {
@@ -27,7 +22,7 @@ struct AgentFlattener: Sendable {
             options: job.options,
             engine: engine,
             workDirectory: workDirectory,
-            id: Self.flattenID(for: job.id),
+            id: FlattenJob.makeID(from: job.id),
             logger: logger)
         do {
             switch try await flatten.run(progress: progress) {
@@ -46,6 +41,6 @@ struct AgentFlattener: Sendable {
     /// Removes what an earlier attempt of `jobId` that never finished (the agent was killed)
     /// left behind. Best effort: failures are logged, not thrown.
     func removeLeftovers(of jobId: UUID) async {
-        await FlattenJob.removeLeftovers(ofID: Self.flattenID(for: jobId), engine: engine, workDirectory: workDirectory, logger: logger)
+        await FlattenJob.removeLeftovers(ofID: FlattenJob.makeID(from: jobId), engine: engine, workDirectory: workDirectory, logger: logger)
     }
 }

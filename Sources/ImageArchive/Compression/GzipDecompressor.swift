@@ -12,7 +12,7 @@ enum GzipDecompressor {
     /// Inflates `region` (one or more concatenated gzip members) into a temporary file.
     /// Returns the file and the number of compressed bytes read.
     static func decompress(_ region: FileRegion, member: String, temporaryDirectory: String) throws -> (RandomAccessFile, Int64) {
-        let file = try UnlinkedTemporaryFile(directory: temporaryDirectory, prefix: "flatten-layer")
+        let file = try SpoolFile(directory: temporaryDirectory, prefix: "flatten-layer")
 
         var stream = z_stream()
         guard inflateInit2_(&stream, 15 + 16, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {

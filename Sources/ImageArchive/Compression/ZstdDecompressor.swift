@@ -13,7 +13,7 @@ enum ZstdDecompressor {
     /// Inflates `region` into a temporary file in `temporaryDirectory`. Returns the file and the
     /// number of compressed bytes read.
     static func decompress(_ region: FileRegion, member: String, temporaryDirectory: String) throws -> (RandomAccessFile, Int64) {
-        let file = try UnlinkedTemporaryFile(directory: temporaryDirectory, prefix: "flatten-layer")
+        let file = try SpoolFile(directory: temporaryDirectory, prefix: "flatten-layer")
         guard let context = ZSTD_createDCtx() else {
             throw ImageArchiveError(.corruptCompressedLayer, member: member, detail: "libzstd could not allocate a decompression context")
         }

@@ -7,7 +7,7 @@ extension FlattenedImage {
     ///
     /// With ``LayerCompression/none`` the blob is the tar itself and its digest is the diff ID.
     public func writeLayerBlob(compression: LayerCompression = .default, directory: String, chunkSize: Int = 1 << 20) async throws -> LayerBlob {
-        let file = try UnlinkedTemporaryFile(directory: directory, prefix: "flatten-blob")
+        let file = try SpoolFile(directory: directory, prefix: "flatten-blob")
         let compressor = try LayerCompressor(compression, expectedSize: plan.layerSize, outputChunkSize: chunkSize)
         let layer = try await plan.write(chunkSize: chunkSize) { chunk in
             try chunk.withUnsafeBytes { try compressor.compress($0) { try file.append($0) } }

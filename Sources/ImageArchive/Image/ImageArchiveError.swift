@@ -10,6 +10,7 @@ public struct ImageArchiveError: Error, CustomStringConvertible, Sendable {
             case compressionFailed = "layer compression failed"
             case platformNotPresent = "platform not in the archive"
             case invalidArgument = "invalid argument"
+            case cutShort = "archive cut short"
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -29,6 +30,9 @@ public struct ImageArchiveError: Error, CustomStringConvertible, Sendable {
         public static let platformNotPresent = Code(.platformNotPresent)
         /// The caller passed something that cannot work (an image index out of range…).
         public static let invalidArgument = Code(.invalidArgument)
+        /// The archive cannot be indexed and lacks tar's end-of-archive marker: its stream
+        /// stopped before the end (see ``SavedImageArchive/init(file:platform:)``).
+        public static let cutShort = Code(.cutShort)
         public var description: String { base.rawValue }
     }
 

@@ -62,7 +62,23 @@ public final class SavedImageArchive: Sendable {
     /// With `platform`, ``images`` holds only images of that platform (a request without a
     /// variant accepts any); if the archive has none complete, this throws
     /// ``ImageArchiveError/Code/platformNotPresent`` naming the platforms it has.
-    public init(file: RandomAccessFile, platform: ImageConfig.Platform? = nil) throws {
+    ///
+    /// An archive that cannot be indexed and does not end with tar's end-of-archive marker
+    /// (``TarReader/endsWithEndOfArchiveMarker(_:)``) was cut short, most likely by a stream
+    /// that stopped early: that throws ``ImageArchiveError/Code/cutShort`` rather than whatever
+    /// the missing bytes made of the last member (a truncated entry, an absurd size, a missing
+    /// manifest), so the caller can tell an interrupted save from a corrupt one.
+    public convenience init(file: RandomAccessFile, platform: ImageConfig.Platform? = nil) throws {
+        do {
+            try self.init(indexing: file, platform: platform)
+        } catch {
+            let region = FileRegion(file: file)
+            guard (try? TarReader.endsWithEndOfArchiveMarker(region)) == false else { throw error }
+            throw ImageArchiveError(.cutShort, detail: "\(file.path) ends after \(region.count) bytes without tar's end-of-archive marker (indexing it failed: \(error))")
+        }
+    }
+
+    private init(indexing file: RandomAccessFile, platform: ImageConfig.Platform?) throws {
         self.file = file
         var reader = TarReader(region: FileRegion(file: file), source: "image archive \(file.path)")
         var members: [String: TarReader.Record] = [:]

@@ -132,6 +132,16 @@ public struct TarReader {
         PAXRecord.userNameKey, PAXRecord.groupNameKey, PAXRecord.mtimeKey,
     ]
 
+    /// Whether `region` ends with tar's end-of-archive marker, two 512-byte blocks of zeros.
+    /// Every complete archive a tar writer closes has it; one whose stream stopped early lacks
+    /// it, unless the cut happened to fall after 1024 zero bytes of content.
+    public static func endsWithEndOfArchiveMarker(_ region: FileRegion) throws -> Bool {
+        let marker = TarWriter.endOfArchive.count
+        guard region.count >= Int64(marker) else { return false }
+        let tail = try region.read(count: marker, at: region.count - Int64(marker))
+        return tail.count == marker && tail.allSatisfy { $0 == 0 }
+    }
+
     /// Rounds a content size up to whole 512-byte blocks.
     public static func padded(_ size: Int64) -> Int64 { (size + 511) & ~511 }
 

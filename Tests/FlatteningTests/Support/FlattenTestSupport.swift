@@ -3,6 +3,7 @@ import FlattenProtocol
 import Flattening
 import Foundation
 import Testing
+import TestSupport
 
 /// Runs flattens in tests and checks what they leave behind.
 extension TestImages {
@@ -37,9 +38,9 @@ extension TestImages {
 
     /// Expects that job `id` left no container, temporary image or work file behind.
     func expectNoLeftovers(of id: String, sourceLocation: SourceLocation = #_sourceLocation) async throws {
-        let containers = try await EngineInventory.containers(named: "flatten-\(id)", on: engine)
+        let containers = try await EngineLeftovers.containers(of: id, on: engine)
         #expect(containers.isEmpty, "containers left behind: \(containers)", sourceLocation: sourceLocation)
-        let temporary = try await EngineInventory.temporaryImages(of: id, on: engine)
+        let temporary = try await EngineLeftovers.temporaryImages(of: id, on: engine)
         #expect(temporary.isEmpty, "temporary images left behind: \(temporary)", sourceLocation: sourceLocation)
         let files = EngineInventory.leftovers(in: workDirectory)
         #expect(files.isEmpty, "files left in the work directory: \(files)", sourceLocation: sourceLocation)

@@ -1,6 +1,5 @@
 import DockerEngine
 import Foundation
-import NIOCore
 import Testing
 import TestSupport
 @testable import ImageArchive
@@ -116,11 +115,11 @@ final class EngineSession {
     /// Saves `image`, flattens it with ImageArchive (keeping the lowest `keep` layers), loads the
     /// result under `<repository>:<tag>` and returns what the flatten wrote.
     func flatten(_ image: String, keep: Int = 0, tag: String = "flat") async throws -> (name: String, result: FlattenedImage.Result) {
-        let spool = try ArchiveSpool(directory: dir.path)
+        let spool = try SpoolFile(directory: dir.path, prefix: "flatten-spool")
         for try await chunk in try await client.saveImage(image) {
             try chunk.withUnsafeReadableBytes { try spool.append($0) }
         }
-        let archive = try spool.finish()
+        let archive = try SavedImageArchive(file: spool.finish())
         let name = "\(repository):\(tag)"
         let flattened = try FlattenedImage(archive: archive, keepingLowest: keep, repoTags: [name], temporaryDirectory: dir.path)
         if keep == 0 {
@@ -145,12 +144,12 @@ final class EngineSession {
                 archiveSize: size, contentBytesRead: layer.contentBytesRead
             )
         } else {
+            // The agent streams it (FlatteningTests cover that); here the bytes are what matters.
             let size = try flattened.loadArchiveSize()
-            // Streamed to the engine with its length known up front, as the agent does.
-            let stream = flattened.loadArchiveStream(chunkSize: 256 << 10)
-            load = try await client.loadImage(body: .stream(stream.map { ByteBuffer(bytes: $0) }, length: size))
-            result = try await stream.outcome()
-            #expect(result.archiveSize == size)
+            var bytes: [UInt8] = []
+            result = try await flattened.writeLoadArchive(chunkSize: 256 << 10) { bytes += $0 }
+            #expect(result.archiveSize == size && Int64(bytes.count) == size)
+            load = try await client.loadImage(body: .bytes(bytes))
         }
         images.append(name)
         #expect(load.loadedReferences.contains { [name, "docker.io/" + name, "docker.io/library/" + name].contains($0) }, "\(load.output)")
