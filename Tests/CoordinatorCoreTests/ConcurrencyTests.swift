@@ -55,21 +55,21 @@ struct ConcurrencyTests {
 
     @Test("a submission wakes the waiting agent at once, well before the safety re-check")
     func inProcessWake() async throws {
-        // The re-check is minutes away and the poll waits 25 s: only the submission's wake-up can
-        // hand the agent its job within the poll. Margins are wide so a loaded machine's
-        // scheduling delays cannot fail the test; what it proves is who woke the agent.
-        try await TestFleet.run(configure: { $0.wakeRecheckInterval = .seconds(300) }) { fleet in
+        // The re-check is ten minutes away and the poll waits two: only the submission's wake-up
+        // can hand the agent its job within the poll. What it proves is who woke the agent, not
+        // how fast, so a loaded machine's scheduling delays cannot fail it.
+        try await TestFleet.run(configure: {
+            $0.wakeRecheckInterval = .seconds(600)
+            $0.maxClaimWait = .seconds(120)
+        }) { fleet in
             let agent = try await fleet.api.register("a")
             let other = try await fleet.api.register("b")
-            async let claim = fleet.api.claim(agent, wait: 25)
+            async let claim = fleet.api.claim(agent, wait: 120)
             async let otherClaim = fleet.api.claim(other, wait: 10)
             try await waitUntil { fleet.coordinator.waiters.waitCount == 2 }
-            let start = ContinuousClock.now
             let submitted = try await fleet.api.submit(.to(.host("a")))
-            let claimed = try #require(try await claim)
-            let latency = ContinuousClock.now - start
+            let claimed = try #require(try await claim, "the poll ended empty: the submission did not wake it")
             #expect(claimed.job.id == submitted.jobs[0].id)
-            #expect(latency < .seconds(20), "woken after \(latency)")
             // The other agent was not given the job and times out empty.
             #expect(try await otherClaim == nil)
         }

@@ -6,7 +6,9 @@ import Testing
 @Suite struct PoolTests {
     @Test func fiftyConcurrentTasksShareAPoolOfFour() async throws {
         let application = TestDatabase.uniqueName("pgtest-pool")
-        try await withClient(maxConnections: 4, applicationName: application) { client in
+        // A generous checkout timeout: under the whole suite's load the server can be slow to
+        // open the pool's connections, and that is not what this tests.
+        try await withClient(maxConnections: 4, applicationName: application, checkoutTimeout: .seconds(120)) { client in
             let seen = try await withThrowingTaskGroup(of: (count: Int, pid: Int32).self) { group in
                 for _ in 0..<50 {
                     group.addTask {

@@ -64,6 +64,10 @@ public final class StateDirectory: Sendable {
     }
 
     deinit {
+        // Unlock before closing: a child process spawned meanwhile shares the lock's open file
+        // description until it execs (O_CLOEXEC takes effect only then), and closing our
+        // descriptor alone would leave the directory locked for that moment.
+        flock(lockDescriptor, LOCK_UN)
         close(lockDescriptor)
     }
 

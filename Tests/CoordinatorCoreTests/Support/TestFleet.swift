@@ -18,12 +18,15 @@ struct TestFleet: Sendable {
     let api: TestAPI
     let coordinator: Coordinator
 
-    /// A configuration with short intervals so tests about time run fast.
+    /// A configuration with short intervals so tests about time run fast. The lease, which is
+    /// also how recently an agent must have been seen to count as online, is long: under the
+    /// whole suite's load a test's few calls can take a minute, and an agent registered at its
+    /// start must still be online at its end. Tests about expiry set their own.
     static func configuration(databaseURL: String) -> CoordinatorConfiguration {
         CoordinatorConfiguration(
             host: "127.0.0.1", port: 0, databaseURL: databaseURL,
             adminTokens: [TestTokens.admin], enrollmentTokens: [TestTokens.enrollment],
-            leaseDuration: .seconds(30), maxBodySize: 64 * 1024, retention: nil,
+            leaseDuration: .seconds(300), maxBodySize: 64 * 1024, retention: nil,
             maxClaimWait: .seconds(25), wakeRecheckInterval: .seconds(3), reaperInterval: .seconds(3600),
             retryBackoff: RetryBackoff(base: .milliseconds(50), cap: .seconds(1)),
             databaseConnections: 24)
