@@ -65,7 +65,12 @@ public struct DockerEngineError: Error, Sendable, CustomStringConvertible {
     }
     /// A list that failed because an image vanished while the engine built it.
     var isImageGoneWhileListing: Bool {
-        isNotFound || (httpStatus == 500 && engineMessage.map { $0.contains("not known") || $0.contains("not found") } == true)
+        isNotFound || (httpStatus == 500 && engineMessage.map {
+            $0.contains("not known") || $0.contains("not found")
+                // Podman 4.3, an image removed while it checked another for dangling:
+                // `locating item named "manifest" for image with ID …: file does not exist`.
+                || $0.contains("does not exist")
+        } == true)
     }
     /// 409: the object is in use or already exists (for example an image used by a container).
     public var isConflict: Bool { httpStatus == 409 }
