@@ -30,6 +30,8 @@ let package = Package(
     targets: [
         // MARK: Shared protocol
         .target(name: "FlattenProtocol"),
+        // How sizes, durations, times and jobs are written for people, by flatctl and the dashboard.
+        .target(name: "FleetFormatting", dependencies: ["FlattenProtocol"]),
         // Token files, CA files and the clear-text token warning, shared by the three executables.
         .target(
             name: "FlattenSecurity",
@@ -96,6 +98,7 @@ let package = Package(
             name: "CoordinatorCore",
             dependencies: [
                 "FlattenProtocol",
+                "FleetFormatting",
                 "FlattenSecurity",
                 "PostgresClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -171,6 +174,7 @@ let package = Package(
             name: "flatctl",
             dependencies: [
                 "CoordinatorHTTPClient",
+                "FleetFormatting",
                 "FlattenProtocol",
                 "FlattenSecurity",
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -210,6 +214,7 @@ let package = Package(
             name: "TestSupport",
             dependencies: [
                 "DockerEngine", "Flattening", "PostgresClient",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],

@@ -26,6 +26,10 @@ public final class Coordinator: Sendable {
     public let jobs: JobStore
     public let agents: AgentStore
     public let waiters: ClaimWaiters
+    /// The dashboard's sign-in sessions.
+    public let dashboardSessions: DashboardSessionStore
+    /// Tells the dashboard's open pages when to reload.
+    public let dashboardFeed: DashboardChangeFeed
     let leases: LeaseBatches
     public let metrics: CoordinatorMetrics
     public let migrator: Migrator
@@ -73,13 +77,16 @@ public final class Coordinator: Sendable {
         self.jobs = JobStore(client: client)
         self.agents = AgentStore(client: client)
         self.waiters = ClaimWaiters()
+        self.dashboardSessions = DashboardSessionStore(client: client)
+        self.dashboardFeed = DashboardChangeFeed(jobs: jobs, onlineWithin: configuration.leaseDuration, logger: logger)
         self.leases = LeaseBatches(jobs: jobs, configuration: configuration)
         self.metrics = CoordinatorMetrics()
         metrics.registerCallerMetrics()
         self.migrator = Migrator(client: client, logger: logger)
         self.instance = UUID()
         self.authenticator = Authenticator(
-            adminTokens: configuration.adminTokens, enrollmentTokens: configuration.enrollmentTokens, agents: agents)
+            adminTokens: configuration.adminTokens, enrollmentTokens: configuration.enrollmentTokens,
+            viewerTokens: configuration.viewerTokens, agents: agents)
         let limits = configuration.callerLimits
         self.callers = limits.authFailureBurst > 0
             ? CallerLimiter(burst: limits.authFailureBurst, refillPerSecond: limits.authFailureRate)
@@ -104,7 +111,10 @@ public final class Coordinator: Sendable {
             .register(on: router)
         AgentControlRoutes(agents: agents, auth: authenticator, waiters: waiters, configuration: configuration, instance: instance)
             .register(on: router)
-                HealthRoutes(jobs: jobs, migrator: migrator, metrics: metrics, waiters: waiters,
+        DashboardRoutes(jobs: jobs, agents: agents, sessions: dashboardSessions, auth: authenticator, waiters: waiters,
+                        feed: dashboardFeed, configuration: configuration, instance: instance)
+            .register(on: router)
+        HealthRoutes(jobs: jobs, migrator: migrator, metrics: metrics, waiters: waiters,
                      metricsTokenHash: configuration.metricsToken.map(SecretToken.hash(of:)), logger: logger)
             .register(on: router)
         return router
@@ -192,6 +202,9 @@ public final class Coordinator: Sendable {
                         await onListening(host, port)
                     },
                     ClaimWaitersDrain(waiters: waiters),
+                    // After the application, so its shutdown (first) ends the dashboard's streams
+                    // before the server waits for its requests to finish.
+                    dashboardFeed,
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))

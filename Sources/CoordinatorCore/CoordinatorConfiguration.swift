@@ -11,6 +11,9 @@ public struct CoordinatorConfiguration: Sendable {
     public var adminTokens: [String]
     /// Tokens agents enroll with; none disables registration.
     public var enrollmentTokens: [String]
+    /// Tokens that sign in to the dashboard read-only (``DashboardRole/viewer``); they open no
+    /// API route.
+    public var viewerTokens: [String] = []
     /// How long a lease lasts without a heartbeat; also how long an agent may be silent before
     /// it counts as offline.
     public var leaseDuration: Duration

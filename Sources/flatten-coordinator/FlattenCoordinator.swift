@@ -62,6 +62,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("enroll-token"), help: "The agents' enrollment token (repeatable; default: $FLATTEN_ENROLL_TOKEN).")
     var enrollTokens: [String] = []
 
+    @Option(name: .customLong("viewer-token"), help: "A token that signs in to the web dashboard read-only (repeatable; default: $FLATTEN_VIEWER_TOKEN).")
+    var viewerTokens: [String] = []
+
     @Option(name: .customLong("lease-seconds"), help: "Lease length without a heartbeat; agents silent this long are offline.")
     var leaseSeconds: Double = 60
 
@@ -114,6 +117,9 @@ struct Serve: AsyncParsableCommand {
         let enrolls = try SecurityOptions.tokens(
             flags: enrollTokens, files: security.enrollTokenFiles, fileOption: "--enroll-token-file",
             variable: "FLATTEN_ENROLL_TOKEN", environment: environment)
+        let viewers = try SecurityOptions.tokens(
+            flags: viewerTokens, files: security.viewerTokenFiles, fileOption: "--viewer-token-file",
+            variable: "FLATTEN_VIEWER_TOKEN", environment: environment)
         guard !admins.isEmpty else {
             throw ValidationError("no admin token: pass --admin-token-file (or --admin-token), or set FLATTEN_ADMIN_TOKEN_FILE (or FLATTEN_ADMIN_TOKEN)")
         }
@@ -122,7 +128,7 @@ struct Serve: AsyncParsableCommand {
         let configuration: CoordinatorConfiguration
         do {
             configuration = try makeConfiguration(
-                address: address, admins: admins, enrolls: enrolls, tlsIdentity: tlsIdentity, metricsToken: metricsToken,
+                address: address, admins: admins, enrolls: enrolls, viewers: viewers, tlsIdentity: tlsIdentity, metricsToken: metricsToken,
                 environment: environment)
         } catch {
             throw ValidationError(error.description)
@@ -152,7 +158,7 @@ struct Serve: AsyncParsableCommand {
     /// The configuration the flags describe, checked (``CoordinatorConfiguration/validate()``):
     /// seconds are converted only once known to be finite and in range.
     func makeConfiguration(
-        address: ListenAddress, admins: [String], enrolls: [String], tlsIdentity: TLSIdentityFiles?, metricsToken: String?,
+        address: ListenAddress, admins: [String], enrolls: [String], viewers: [String], tlsIdentity: TLSIdentityFiles?, metricsToken: String?,
         environment: [String: String]
     ) throws(CoordinatorConfigurationError) -> CoordinatorConfiguration {
         typealias Configuration = CoordinatorConfiguration
@@ -177,6 +183,7 @@ struct Serve: AsyncParsableCommand {
             leaseStatementsInFlight: leaseStatements,
             tlsIdentity: tlsIdentity,
             enrollApproval: enrollApproval || Self.isTrue(environment["FLATTEN_ENROLL_APPROVAL"]))
+        configuration.viewerTokens = viewers
         configuration.callerLimits = try callers.callerLimits()
         configuration.metricsToken = metricsToken
         try configuration.validate()

@@ -26,6 +26,11 @@ struct SecurityOptions: ParsableArguments {
         valueName: "file"))
     var enrollTokenFiles: [String] = []
 
+    @Option(name: .customLong("viewer-token-file"), help: ArgumentHelp(
+        "A file holding a read-only dashboard token on one line (repeatable; default: $FLATTEN_VIEWER_TOKEN_FILE, comma-separated).",
+        valueName: "file"))
+    var viewerTokenFiles: [String] = []
+
     /// The certificate and key files, or nil for plain HTTP.
     ///
     /// - Throws: `ValidationError` when only one of the two is given.

@@ -120,11 +120,11 @@ struct PureValueTests {
 
     @Test("a cursor survives its opaque form; garbage does not parse")
     func cursor() throws {
-        let cursor = JobCursor(createdAtMicroseconds: 1_714_564_800_123_456, id: UUID())
-        #expect(JobCursor(encoded: cursor.encoded) == cursor)
-        #expect(JobCursor(encoded: "not a cursor") == nil)
-        #expect(JobCursor(encoded: "") == nil)
-        #expect(JobCursor(encoded: Data("12:not-a-uuid".utf8).base64EncodedString()) == nil)
+        let cursor = NewestFirstCursor(createdAtMicroseconds: 1_714_564_800_123_456, id: UUID())
+        #expect(NewestFirstCursor(encoded: cursor.encoded) == cursor)
+        #expect(NewestFirstCursor(encoded: "not a cursor") == nil)
+        #expect(NewestFirstCursor(encoded: "") == nil)
+        #expect(NewestFirstCursor(encoded: Data("12:not-a-uuid".utf8).base64EncodedString()) == nil)
     }
 
     @Test("listen addresses parse; bad ones name the problem")

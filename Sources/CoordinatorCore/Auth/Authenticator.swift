@@ -19,12 +19,14 @@ public struct Authenticator: Sendable {
 
     let adminTokenHashes: [String]
     let enrollmentTokenHashes: [String]
+    let viewerTokenHashes: [String]
     let agents: AgentStore
     let cache: AgentTokenCache
 
-    public init(adminTokens: [String], enrollmentTokens: [String], agents: AgentStore) {
+    public init(adminTokens: [String], enrollmentTokens: [String], viewerTokens: [String] = [], agents: AgentStore) {
         self.adminTokenHashes = adminTokens.map(SecretToken.hash(of:))
         self.enrollmentTokenHashes = enrollmentTokens.map(SecretToken.hash(of:))
+        self.viewerTokenHashes = viewerTokens.map(SecretToken.hash(of:))
         self.agents = agents
         self.cache = AgentTokenCache()
     }
@@ -109,6 +111,16 @@ public struct Authenticator: Sendable {
             throw APIError.unauthorized("the enrollment token is not valid")
         }
         return agentToken
+    }
+
+    /// The dashboard role `token` signs in with: an admin token is an operator, a viewer token
+    /// a viewer; nil for anything else, agents' and enrollment tokens included (a stolen agent
+    /// token must not open the dashboard). Both lists are always compared in full.
+    public func dashboardRole(signingInWith token: String) -> DashboardRole? {
+        let hash = SecretToken.hash(of: token)
+        let isOperator = ConstantTime.matchesAny(hash, in: adminTokenHashes)
+        let isViewer = ConstantTime.matchesAny(hash, in: viewerTokenHashes)
+        return isOperator ? .operator : isViewer ? .viewer : nil
     }
 
     /// Forgets a token this process may have cached (rotated or revoked): refused at once here;

@@ -55,6 +55,16 @@ extension Request {
         } catch is NIOTooManyBytesError {
             throw APIError.payloadTooLarge(limit: limit)
         }
+        return try Self.decodeMessage(type, from: buffer)
+    }
+
+    /// Decodes a JSON message as the API reads a request body: strictly (duplicate keys,
+    /// trailing commas and unreadable numbers refused and named), then validated when it is a
+    /// ``ValidatedMessage``. The dashboard's forms go through here too, so a form and a JSON
+    /// body are held to the same rules.
+    ///
+    /// - Throws: ``APIError`` 400 naming the field at fault.
+    static func decodeMessage<T: Decodable>(_ type: T.Type, from buffer: ByteBuffer) throws -> T {
         guard buffer.readableBytes > 0 else {
             throw APIError.invalidRequest("the request body is empty; expected a JSON object")
         }

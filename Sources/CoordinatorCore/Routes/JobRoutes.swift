@@ -74,9 +74,9 @@ struct JobRoutes<Context: RequestContext>: Sendable {
                 throw APIError.invalidRequest("invalid query parameter image: \(error)")
             }
         }
-        var cursor: JobCursor?
+        var cursor: NewestFirstCursor?
         if let text = query["cursor"].map(String.init) {
-            guard let parsed = JobCursor(encoded: text) else {
+            guard let parsed = NewestFirstCursor(encoded: text) else {
                 throw APIError.invalidRequest("invalid query parameter cursor \(String(reflecting: text)); pass a nextCursor from an earlier page")
             }
             cursor = parsed

@@ -10,6 +10,7 @@ public enum Migrations {
         Migration(version: 2, name: "job events without a foreign key", sql: eventsWithoutForeignKey),
         Migration(version: 3, name: "agents' engine product, image store and platform", sql: agentEngineDetails),
         Migration(version: 4, name: "agent control and engine availability", sql: agentControl),
+        Migration(version: 5, name: "dashboard sessions and change stamp", sql: dashboard),
     ]
 
     /// The version a database must have reached for this build to serve it.
@@ -134,5 +135,25 @@ public enum Migrations {
             ADD COLUMN removed_at timestamptz,
             ADD COLUMN engine_unavailable_since timestamptz,
             ADD COLUMN engine_error text;
+        """
+
+    /// The web dashboard's sign-in sessions, and the index its live updates read.
+    ///
+    /// - `dashboard_sessions`: one row per signed-in browser. The cookie holds a random session
+    ///   ID; only its SHA-256 is stored, like agent tokens, so a copy of the table signs no one
+    ///   in. Expired rows are deleted by the next sign-in (`dashboard_sessions_expiry`).
+    /// - `jobs_updated`: the dashboard's change stamp is `max(jobs.updated_at)`, read once a
+    ///   second per coordinator while a browser watches; without the index that is a scan of
+    ///   every job. Heartbeats already change an indexed column (`lease_expires_at`), so they
+    ///   were never HOT updates and the extra index adds one index write to each.
+    static let dashboard = """
+        CREATE TABLE dashboard_sessions (
+            id_hash    text PRIMARY KEY,
+            role       text NOT NULL CHECK (role IN ('operator', 'viewer')),
+            created_at timestamptz NOT NULL DEFAULT now(),
+            expires_at timestamptz NOT NULL
+        );
+        CREATE INDEX dashboard_sessions_expiry ON dashboard_sessions (expires_at);
+        CREATE INDEX jobs_updated ON jobs (updated_at);
         """
 }

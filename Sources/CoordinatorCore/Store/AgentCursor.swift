@@ -2,7 +2,7 @@ import Foundation
 
 /// Where a page of the by-name agent list ends: the last agent's name, the list's sort key.
 ///
-/// Clients see it as an opaque string (base64url of the name, like ``JobCursor``); anything that
+/// Clients see it as an opaque string (base64url of the name, like ``NewestFirstCursor``); anything that
 /// does not parse back is refused with a 400 naming `cursor`.
 public struct AgentCursor: Sendable, Hashable {
     public var name: String

@@ -100,17 +100,20 @@ public struct AgentStore: Sendable {
     }
 
     /// A page of at most `limit` agents by name after `cursor` (all of them when `limit` is nil),
-    /// and the cursor of the next page when there is one.
+    /// and the cursor of the next page when there is one; with a `selector`, only the agents
+    /// that have all its labels (by the labels' GIN index).
     public func agents(
-        onlineWithin: Duration, after cursor: AgentCursor?, limit: Int?
+        onlineWithin: Duration, matching selector: [String: String] = [:], after cursor: AgentCursor?, limit: Int?
     ) async throws -> (agents: [AgentInfo], next: AgentCursor?) {
         // One row more than the page tells whether another page follows.
         let fetch = limit.map { $0 + 1 }
+        let selectorJSON = selector.isEmpty ? nil : try JSONColumn.encode(selector)
         let rows = try await client.query("""
             SELECT \(unescaped: AgentInfo.columns),
                    a.last_seen_at > now() - \(onlineWithin.seconds) * interval '1 second' AS online
             FROM agents a
             WHERE a.removed_at IS NULL AND (\(cursor?.name)::text IS NULL OR a.name > \(cursor?.name))
+              AND (\(selectorJSON)::jsonb IS NULL OR a.labels @> \(selectorJSON)::jsonb)
             ORDER BY a.name
             LIMIT \(fetch)
             """)

@@ -7,6 +7,8 @@ public struct SubmissionOutcome: Sendable {
     public var json: String
     /// False when an earlier submission with the same idempotency key was returned.
     public var created: Bool
+    /// The batch: new, or the earlier one of a repeated idempotency key.
+    public var batchID: UUID
     /// The agents the batch's jobs are bound to (to wake their long polls).
     public var agentIDs: [UUID]
 

@@ -18,7 +18,7 @@ extension JobStore {
     }
 
     /// A page of jobs matching `filter`, newest first, after `cursor`.
-    public func jobs(matching filter: JobFilter, after cursor: JobCursor?, limit: Int) async throws -> JobList {
+    public func jobs(matching filter: JobFilter, after cursor: NewestFirstCursor?, limit: Int) async throws -> JobList {
         let rows = try await client.query("""
             SELECT \(unescaped: Job.columns), a.name AS agent_name,
                    (extract(epoch FROM j.created_at) * 1000000)::bigint AS created_us
@@ -35,7 +35,7 @@ extension JobStore {
         let jobs = try rows.prefix(limit).map(Job.init(row:))
         var next: String?
         if rows.count > limit, let last = rows.prefix(limit).last {
-            next = JobCursor(
+            next = NewestFirstCursor(
                 createdAtMicroseconds: try last.decode(Int64.self, column: "created_us"),
                 id: try last.decode(UUID.self, column: "id")
             ).encoded

@@ -83,7 +83,7 @@ public struct JobStore: Sendable {
                 }
                 return SubmissionOutcome(
                     json: String(decoding: try JSONEncoder.flattenProtocol.encode(response), as: UTF8.self),
-                    created: false, agentIDs: response.jobs.map(\.agentId))
+                    created: false, batchID: response.batch.id, agentIDs: response.jobs.map(\.agentId))
             }
 
             let rows = try await connection.query("""
@@ -117,6 +117,7 @@ public struct JobStore: Sendable {
             return SubmissionOutcome(
                 json: try SubmissionOutcome.responseJSON(batch: batch, jobs: jobs),
                 created: true,
+                batchID: batchID,
                 agentIDs: try rows.map { try $0.decode(UUID.self, column: "agent_id") })
         }
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FlattenProtocol
+import FleetFormatting
 import Foundation
 
 /// `flatctl agents [list]`, and the agent control subcommands.

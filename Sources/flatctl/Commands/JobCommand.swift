@@ -1,5 +1,6 @@
 import ArgumentParser
 import FlattenProtocol
+import FleetFormatting
 import Foundation
 
 /// `flatctl job ID`

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FlattenProtocol
+import FleetFormatting
 import Foundation
 
 /// `flatctl submit IMAGE (--host NAME | --selector k=v[,k=v] | --all) …`

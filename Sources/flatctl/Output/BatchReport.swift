@@ -1,5 +1,6 @@
 import ArgumentParser
 import FlattenProtocol
+import FleetFormatting
 import Foundation
 
 /// The per-host table of a batch: layers before → after, size before → after, saved, time,

@@ -1,4 +1,5 @@
 import FlattenProtocol
+import FleetFormatting
 import Foundation
 
 /// `--wait`: follows a batch until every job finished, showing each host's progress: a bar

@@ -1,4 +1,5 @@
 import FlattenProtocol
+import FleetFormatting
 import Foundation
 
 /// `--json`: the coordinator's messages as the protocol module encodes them, indented.

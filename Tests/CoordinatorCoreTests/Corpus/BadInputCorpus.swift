@@ -294,7 +294,7 @@ enum BadInputCorpus {
             query("agents limit text", "/v1/agents?limit=ten", mentions: "limit"),
             query("agents cursor garbage", "/v1/agents?cursor=%21%21", mentions: "cursor"),
             query("agents cursor NUL", "/v1/agents?cursor=%00", mentions: "cursor"),
-            query("agents cursor of a job", "/v1/agents?cursor=\(JobCursor(createdAtMicroseconds: 1, id: UUID()).encoded)", mentions: "cursor"),
+            query("agents cursor of a job", "/v1/agents?cursor=\(NewestFirstCursor(createdAtMicroseconds: 1, id: UUID()).encoded)", mentions: "cursor"),
             invalid("claim: wait NUL", .post, APIPath.agentsClaim + "?wait=%00", nil, .agent, mentions: "wait"),
             invalid("claim: wait -1", .post, APIPath.agentsClaim + "?wait=-1", nil, .agent, mentions: "wait"),
             invalid("claim: wait nan", .post, APIPath.agentsClaim + "?wait=nan", nil, .agent, mentions: "wait"),

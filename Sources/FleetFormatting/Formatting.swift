@@ -1,10 +1,11 @@
 import FlattenProtocol
 import Foundation
 
-/// How numbers, sizes, times and jobs are written in tables.
-enum Formatting {
+/// How numbers, sizes, times and jobs are written for people: in flatctl's tables and on the
+/// dashboard's pages, the same way in both.
+public enum Formatting {
     /// A size in decimal units the way the docker CLI writes them: `512B`, `23.1MB`, `1.2GB`.
-    static func bytes(_ count: Int64) -> String {
+    public static func bytes(_ count: Int64) -> String {
         let negative = count < 0
         var value = Double(abs(count))
         let units = ["B", "kB", "MB", "GB", "TB", "PB"]
@@ -18,7 +19,7 @@ enum Formatting {
     }
 
     /// `0.8s`, `12s`, `3m04s`, `1h02m`.
-    static func duration(_ seconds: Double) -> String {
+    public static func duration(_ seconds: Double) -> String {
         guard seconds.isFinite, seconds >= 0 else { return "-" }
         if seconds < 10 { return String(format: "%.1fs", seconds) }
         if seconds < 60 { return "\(Int(seconds.rounded()))s" }
@@ -28,7 +29,7 @@ enum Formatting {
     }
 
     /// `5 seconds ago`, `3 minutes ago`, `2 hours ago`, `4 days ago`.
-    static func ago(_ date: Date, now: Date = Date()) -> String {
+    public static func ago(_ date: Date, now: Date = Date()) -> String {
         let seconds = max(0, Int(now.timeIntervalSince(date)))
         func plural(_ value: Int, _ unit: String) -> String { "\(value) \(unit)\(value == 1 ? "" : "s") ago" }
         if seconds < 60 { return seconds < 2 ? "just now" : plural(seconds, "second") }
@@ -38,19 +39,19 @@ enum Formatting {
     }
 
     /// An ISO-8601 timestamp in UTC, to the second.
-    static func timestamp(_ date: Date) -> String {
+    public static func timestamp(_ date: Date) -> String {
         let formatter = ISO8601DateFormatter()
         formatter.timeZone = TimeZone(identifier: "UTC")
         return formatter.string(from: date)
     }
 
     /// The first 12 hex digits of an ID, like docker's short IDs.
-    static func shortID(_ id: UUID) -> String {
+    public static func shortID(_ id: UUID) -> String {
         String(id.uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12))
     }
 
     /// `merging 45%`, `saving 12.3MB`, or the phase alone.
-    static func progress(_ progress: JobProgress) -> String {
+    public static func progress(_ progress: JobProgress) -> String {
         if let fraction = progress.fractionDone {
             return "\(progress.phase.rawValue) \(Int(fraction * 100))%"
         }
@@ -61,14 +62,14 @@ enum Formatting {
     }
 
     /// How long the job's last attempt ran (claim to finish, or to now while it runs).
-    static func elapsed(_ job: Job, now: Date = Date()) -> Double? {
+    public static func elapsed(_ job: Job, now: Date = Date()) -> Double? {
         guard let started = job.startedAt else { return nil }
         let end = job.finishedAt ?? (job.state == .running ? now : nil)
         return end.map { $0.timeIntervalSince(started) }
     }
 
     /// One short line about the job: its progress, result, skip reason or error.
-    static func detail(_ job: Job) -> String {
+    public static func detail(_ job: Job) -> String {
         switch job.state {
         case .queued:
             if let error = job.error { return "retrying after: \(error.message)" }
@@ -87,24 +88,24 @@ enum Formatting {
     }
 
     /// `app:1.2`, as docker shows it.
-    static func image(_ reference: ImageReference) -> String {
+    public static func image(_ reference: ImageReference) -> String {
         reference.familiarDescription
     }
 
     /// `k=v,k2=v2`, sorted.
-    static func labels(_ labels: [String: String]) -> String {
+    public static func labels(_ labels: [String: String]) -> String {
         labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
     }
 
     /// `Docker 28.5.2`, `Podman 4.3.1`; the version alone from an agent that does not report its
     /// product (the version is always reported).
-    static func engine(_ agent: AgentInfo) -> String {
+    public static func engine(_ agent: AgentInfo) -> String {
         guard let product = agent.engineProduct, !product.isEmpty else { return agent.engineVersion }
         return "\(product) \(agent.engineVersion)"
     }
 
     /// A detail an agent may not have reported: `-` when it did not.
-    static func reported(_ value: String?) -> String {
+    public static func reported(_ value: String?) -> String {
         guard let value, !value.isEmpty else { return "-" }
         return value
     }

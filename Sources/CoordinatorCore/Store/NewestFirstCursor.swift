@@ -1,11 +1,11 @@
 import Foundation
 
-/// Where a page of the newest-first job list ends: the last job's creation time (in
+/// Where a page of a newest-first list (jobs, or the dashboard's batches) ends: the last row's creation time (in
 /// microseconds since 1970, PostgreSQL's precision) and ID, the list's sort key.
 ///
 /// Clients see it as an opaque string; it is base64url of `micros:uuid`, and anything that
 /// does not parse back is refused with a 400 naming `cursor`.
-public struct JobCursor: Sendable, Hashable {
+public struct NewestFirstCursor: Sendable, Hashable {
     public var createdAtMicroseconds: Int64
     public var id: UUID
 
