@@ -1,5 +1,4 @@
 import FlattenProtocol
-import FleetFormatting
 import Foundation
 
 /// `--json`: the coordinator's messages as the protocol module encodes them, indented.

@@ -11,6 +11,8 @@ import TestSupport
 enum TestTokens {
     static let admin = "test-admin-token-0123456789"
     static let enrollment = "test-enrollment-token-0123456789"
+    /// Signs in to the dashboard read-only.
+    static let viewer = "test-viewer-token-0123456789"
 }
 
 /// A coordinator on a scratch database, driven through HummingbirdTesting's client.
@@ -23,13 +25,15 @@ struct TestFleet: Sendable {
     /// whole suite's load a test's few calls can take a minute, and an agent registered at its
     /// start must still be online at its end. Tests about expiry set their own.
     static func configuration(databaseURL: String) -> CoordinatorConfiguration {
-        CoordinatorConfiguration(
+        var configuration = CoordinatorConfiguration(
             host: "127.0.0.1", port: 0, databaseURL: databaseURL,
             adminTokens: [TestTokens.admin], enrollmentTokens: [TestTokens.enrollment],
             leaseDuration: .seconds(300), maxBodySize: 64 * 1024, retention: nil,
             maxClaimWait: .seconds(25), wakeRecheckInterval: .seconds(3), reaperInterval: .seconds(3600),
             retryBackoff: RetryBackoff(base: .milliseconds(50), cap: .seconds(1)),
             databaseConnections: 24)
+        configuration.viewerTokens = [TestTokens.viewer]
+        return configuration
     }
 
     /// Runs `body` against a fresh coordinator (its background services running) and tears
