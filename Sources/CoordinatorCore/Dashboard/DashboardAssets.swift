@@ -48,8 +48,9 @@ enum DashboardAssets {
         code { font-size: 12px; }
         """
 
-    /// Reloads a live page's `<main>` when the server says the fleet changed, at most once a
-    /// second; asks before every action.
+    /// Reloads a live page's `<main>` when the server says the fleet changed (and once when the
+    /// stream opens, for what changed since the page was rendered), at most once a second;
+    /// asks before every action.
     static let script = """
         "use strict";
         document.addEventListener("submit", (event) => {
@@ -63,29 +64,34 @@ enum DashboardAssets {
         });
         (function () {
           if (!document.querySelector("main[data-live]") || !window.EventSource) return;
-          let pending = false, last = 0;
-          async function reload() {
-            if (pending) return;
-            pending = true;
-            const wait = Math.max(0, last + 1000 - Date.now());
-            await new Promise((resolve) => setTimeout(resolve, wait));
+          // A change that arrives while a reload runs is not dropped: one more reload follows.
+          let running = false, again = false, last = 0;
+          async function reloadOnce() {
+            await new Promise((resolve) => setTimeout(resolve, Math.max(0, last + 1000 - Date.now())));
             last = Date.now();
+            const response = await fetch(location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } });
+            if (response.redirected || !response.ok) { location.reload(); return; }
+            const page = new DOMParser().parseFromString(await response.text(), "text/html");
+            const fresh = page.querySelector("main");
+            const main = document.querySelector("main");
+            const focused = document.activeElement;
+            // Never replace a form someone is typing in.
+            if (fresh && main && (!focused || focused === document.body || !main.contains(focused))) {
+              main.innerHTML = fresh.innerHTML;
+              if (!fresh.hasAttribute("data-live")) { main.removeAttribute("data-live"); source.close(); }
+            }
+          }
+          async function reload() {
+            if (running) { again = true; return; }
+            running = true;
             try {
-              const response = await fetch(location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } });
-              if (response.redirected || !response.ok) { location.reload(); return; }
-              const page = new DOMParser().parseFromString(await response.text(), "text/html");
-              const fresh = page.querySelector("main");
-              const main = document.querySelector("main");
-              const focused = document.activeElement;
-              // Never replace a form someone is typing in.
-              if (fresh && main && (!focused || focused === document.body || !main.contains(focused))) {
-                main.innerHTML = fresh.innerHTML;
-                if (!fresh.hasAttribute("data-live")) { main.removeAttribute("data-live"); source.close(); }
-              }
-            } finally { pending = false; }
+              do { again = false; await reloadOnce(); } while (again);
+            } finally { running = false; }
           }
           const source = new EventSource("\(DashboardPath.events)");
           source.addEventListener("change", reload);
+          // What changed between rendering this page and opening (or reopening) the stream.
+          source.addEventListener("open", reload);
         })();
         """
 }

@@ -21,6 +21,8 @@ final class Fleet: @unchecked Sendable {
 
     static let adminToken = "fleet-admin-" + TestEnvironment.uniqueSuffix()
     static let enrollToken = "fleet-enroll-" + TestEnvironment.uniqueSuffix()
+    /// Signs in to the dashboard read-only.
+    static let viewerToken = "fleet-viewer-" + TestEnvironment.uniqueSuffix()
 
     let id = TestEnvironment.uniqueSuffix()
     let database: ScratchDatabase
@@ -98,7 +100,7 @@ final class Fleet: @unchecked Sendable {
              // Every agent of a fleet test enrolls from 127.0.0.1 (the flood drill enrolls 50):
              // the failed-authentication limiter, tested by CallerLimitTests, is off here.
              "--auth-limit-burst", "0"],
-            environment: ["FLATTEN_ADMIN_TOKEN": adminToken, "FLATTEN_ENROLL_TOKEN": enrollToken],
+            environment: ["FLATTEN_ADMIN_TOKEN": adminToken, "FLATTEN_ENROLL_TOKEN": enrollToken, "FLATTEN_VIEWER_TOKEN": viewerToken],
             logDirectory: directory, label: index == 0 ? "coordinator" : "coordinator-\(index + 1)")
         let port = try await TestEnvironment.eventually("the coordinator's `listening on` line", timeout: .seconds(60), every: .milliseconds(50)) { () -> Int? in
             guard process.isRunning else {

@@ -8,7 +8,7 @@ struct SavingsView {
     var now: Date
 
     func render(session: DashboardSession) -> HTML {
-        DashboardLayout.page(title: "Savings", section: .savings, session: session, live: true, """
+        DashboardLayout.page(title: "Savings", section: .savings, session: session, """
             <p class="total">Saved in all: <strong id="total-saved">\(Formatting.bytes(report.totalBytesSaved))</strong> by \(report.totalJobs) flattened images</p>
             <h2>Per day, last \(SavingsReport.days) days</h2>
             \(perDayChart)
