@@ -46,7 +46,9 @@ struct Serve: AsyncParsableCommand {
             ($FLATTEN_ADMIN_TOKEN, $FLATTEN_ENROLL_TOKEN, $FLATTEN_METRICS_TOKEN; several separated by commas) so they do \
             not show in the process list. With --tls-cert and --tls-key it serves HTTPS, and \
             SIGHUP re-reads both files for new connections. On start it prints \
-            `listening on HOST:PORT` (the bound port when --listen asks for port 0).
+            `listening on HOST:PORT` (the bound port when --listen asks for port 0). The web \
+            dashboard is at /ui/ on the same address: sign in with an admin token, or a viewer \
+            token (--viewer-token-file, $FLATTEN_VIEWER_TOKEN) for read-only access.
             """)
 
     @OptionGroup var common: CommonOptions
