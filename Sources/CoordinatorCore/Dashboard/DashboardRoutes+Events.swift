@@ -15,14 +15,15 @@ extension DashboardRoutes {
         guard try await session(of: request) != nil else {
             return Self.problem(.unauthorized, "sign in to follow the fleet's changes", session: nil)
         }
-        let (id, stream) = feed.subscribe()
         let feed = self.feed
-        let ends = ContinuousClock.now + Self.streamLifetime
         return Response(
             status: .ok,
             headers: [.contentType: "text/event-stream", .cacheControl: "no-store"],
             body: ResponseBody { writer in
+                // Subscribed only once the body is written, so a response never sent leaks nothing.
+                let (id, stream) = feed.subscribe()
                 defer { feed.unsubscribe(id) }
+                let ends = ContinuousClock.now + Self.streamLifetime
                 try await writer.write(ByteBuffer(string: "retry: 2000\n\n"))
                 for await event in stream {
                     switch event {
