@@ -275,4 +275,23 @@ struct DashboardTests {
             #expect(savings.body.contains(#"<svg class="chart" id="savings-per-day""#))
         }
     }
+
+    @Test("the savings totals count every image, also those past the listed ones")
+    func savingsTotals() async throws {
+        try await TestFleet.run { fleet in
+            let agent = try await fleet.api.register("a")
+            for (image, saved) in [("registry.example/app:1", Int64(1000)), ("registry.example/big:1", 3000), ("registry.example/app:1", 500)] {
+                _ = try await fleet.api.submit(.to(.host("a"), image: image))
+                let claim = try #require(try await fleet.api.claim(agent))
+                try expectStatus(try await fleet.api.complete(agent, claim, result: .sample(saved: saved)), .ok)
+            }
+            let top = try await fleet.coordinator.jobs.savings(images: 1)
+            #expect(top.perImage.map(\.image) == ["registry.example/big:1"])
+            #expect(top.totalBytesSaved == 4500)
+            #expect(top.totalJobs == 3)
+            let all = try await fleet.coordinator.jobs.savings()
+            #expect(all.perImage.map(\.bytesSaved) == [3000, 1500])
+            #expect(all.perDay.map(\.bytesSaved).reduce(0, +) == 4500)
+        }
+    }
 }

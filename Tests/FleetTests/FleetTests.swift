@@ -96,7 +96,9 @@ struct FleetTests {
         }
     }
 
-    @Test("a selector reaches only its host; one that matches nothing is refused with exit 1", arguments: TestEngine.all)
+    // About the coordinator and the agent, not the engine: one pair of engines is enough (the
+    // per-engine behaviour of a flatten, a skip, a cancel and a kill is tested on every engine).
+    @Test("a selector reaches only its host; one that matches nothing is refused with exit 1", arguments: TestEngine.all.prefix(1))
     func selectorReachesOnlyItsHost(engine: TestEngine) async throws {
         try await withFleet(on: engine) { fleet, engineA, engineB in
             let image = "fleet-test/\(fleet.id)-sel:1"
@@ -202,7 +204,9 @@ struct FleetTests {
         }
     }
 
-    @Test("restarting the coordinator while agents hold jobs loses nothing", arguments: TestEngine.all)
+    // About the coordinator and the agent, not the engine: one pair of engines is enough (the
+    // per-engine behaviour of a flatten, a skip, a cancel and a kill is tested on every engine).
+    @Test("restarting the coordinator while agents hold jobs loses nothing", arguments: TestEngine.all.prefix(1))
     func coordinatorRestart(engine: TestEngine) async throws {
         try await withFleet(on: engine, leaseSeconds: 15) { fleet, engineA, engineB in
             let image = "fleet-test/\(fleet.id)-restart:1"
@@ -227,7 +231,9 @@ struct FleetTests {
         }
     }
 
-    @Test("a result finished while the coordinator is down survives an agent restart and is delivered", arguments: TestEngine.all)
+    // About the coordinator and the agent, not the engine: one pair of engines is enough (the
+    // per-engine behaviour of a flatten, a skip, a cancel and a kill is tested on every engine).
+    @Test("a result finished while the coordinator is down survives an agent restart and is delivered", arguments: TestEngine.all.prefix(1))
     func pendingResultSurvivesAgentRestart(engine: TestEngine) async throws {
         try await withFleet(on: engine, leaseSeconds: 40) { fleet, engineA, _ in
             let image = "fleet-test/\(fleet.id)-pending:1"
@@ -264,7 +270,9 @@ struct FleetTests {
         }
     }
 
-    @Test("SIGTERM stops claiming, lets the running job finish and exits 0", arguments: TestEngine.all)
+    // About the coordinator and the agent, not the engine: one pair of engines is enough (the
+    // per-engine behaviour of a flatten, a skip, a cancel and a kill is tested on every engine).
+    @Test("SIGTERM stops claiming, lets the running job finish and exits 0", arguments: TestEngine.all.prefix(1))
     func gracefulShutdown(engine: TestEngine) async throws {
         try await withFleet(on: engine) { fleet, engineA, _ in
             let image = "fleet-test/\(fleet.id)-term:1"
