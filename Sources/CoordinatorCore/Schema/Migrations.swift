@@ -146,9 +146,6 @@ public enum Migrations {
     ///   second per coordinator while a browser watches; without the index that is a scan of
     ///   every job. Heartbeats already change an indexed column (`lease_expires_at`), so they
     ///   were never HOT updates and the extra index adds one index write to each.
-    /// - `jobs_saved`: the savings page's figures (per day, per image, in all) from a slim index
-    ///   of the succeeded jobs instead of the table, whose `result` JSON makes it wide; a job
-    ///   enters it once, when it succeeds.
     static let dashboard = """
         CREATE TABLE dashboard_sessions (
             id_hash    text PRIMARY KEY,
@@ -158,6 +155,5 @@ public enum Migrations {
         );
         CREATE INDEX dashboard_sessions_expiry ON dashboard_sessions (expires_at);
         CREATE INDEX jobs_updated ON jobs (updated_at);
-        CREATE INDEX jobs_saved ON jobs (finished_at) INCLUDE (image, bytes_saved) WHERE state = 'succeeded';
         """
 }
