@@ -12,7 +12,7 @@ extension DrillTests {
     func databaseRestartUnderLoad() async throws {
         let postgres = try PostgresDrill.fromEnvironment(name: "fleet-drill", portOffset: Self.postgresPortOffset)
         try await postgres.withStarted { baseURL in
-            try await Self.matrixEngine.withClient { client in
+            try await Self.withMatrixClient { client in
                 // A lease longer than the restart: the drill is about the database, not leases.
                 let options = FleetOptions(databaseBaseURL: baseURL, agentKeys: ["a"])
                 try await Fleet.withStarted(on: Self.matrixEngine, leaseSeconds: 15, options: options) { fleet in
@@ -121,8 +121,8 @@ extension DrillTests {
 
     @Test("two coordinators on one database, one killed with -9 while agents long-poll it: the other's agent carries on, the killed one's reconnects, nothing lost or duplicated")
     func twoCoordinatorsOneKilled() async throws {
-        try await Self.matrixEngine.withClient { clientA in
-            try await Self.matrixEngine.next.withClient { clientB in
+        try await Self.withMatrixClient { clientA in
+            try await Self.withMatrixClient(Self.matrixEngine.next) { clientB in
                 // Agent a polls coordinator 1, agent b coordinator 2.
                 let options = FleetOptions(twoCoordinators: true, coordinatorOfAgent: ["a": 0, "b": 1])
                 try await Fleet.withStarted(on: Self.matrixEngine, options: options) { fleet in
