@@ -27,15 +27,11 @@ extension DashboardRoutes {
     }
 
     /// `GET /ui/batches/{id}`.
-    func batch(_ context: Context, _ session: DashboardSession, message: HTML = .empty) async throws -> HTML {
+    func batch(_ context: Context, _ session: DashboardSession) async throws -> HTML {
         let id = try context.parameters.requireUUID(what: "batch")
-        return try await batch(id, session, message: message)
-    }
-
-    func batch(_ id: UUID, _ session: DashboardSession, message: HTML = .empty) async throws -> HTML {
         guard let batch = try await jobs.batch(id) else { throw APIError.notFound("no batch \(id.lowercased): it may have been pruned after its retention") }
         let target = try await jobs.target(ofBatch: id)
-        return BatchView(batch: batch, target: target, now: Date()).render(session: session, message: message)
+        return BatchView(batch: batch, target: target, now: Date()).render(session: session)
     }
 
     /// `GET /ui/jobs?state=&agent=&image=&batch=&after=`: newest first.
@@ -73,13 +69,10 @@ extension DashboardRoutes {
 
     /// `GET /ui/jobs/{id}`.
     func job(_ context: Context, _ session: DashboardSession) async throws -> HTML {
-        try await job(try context.parameters.requireUUID(what: "job"), session)
-    }
-
-    func job(_ id: UUID, _ session: DashboardSession, message: HTML = .empty) async throws -> HTML {
+        let id = try context.parameters.requireUUID(what: "job")
         guard let job = try await jobs.job(id) else { throw APIError.notFound("no job \(id.lowercased): it may have been pruned after its retention") }
         let events = try await jobs.events(ofJob: id)
-        return JobView(job: job, events: events, now: Date()).render(session: session, message: message)
+        return JobView(job: job, events: events, now: Date()).render(session: session)
     }
 
     /// `GET /ui/savings`.

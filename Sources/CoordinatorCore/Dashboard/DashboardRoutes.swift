@@ -42,19 +42,19 @@ struct DashboardRoutes: Sendable {
         router.get(RouterPath(DashboardPath.savings)) { request, _ in try await page(request) { try await savings($0) } }
         router.get(RouterPath(DashboardPath.submit)) { request, _ in try await page(request) { SubmitView().render(session: $0) } }
         router.post(RouterPath(DashboardPath.submit)) { request, _ in
-            try await action(request, back: DashboardPath.submit) { session, form in try await submit(form, session) }
+            try await action(request) { session, form in try await submit(form, session) }
         }
         router.post("/ui/jobs/:id/cancel") { request, context in
             let id = try context.parameters.requireUUID(what: "job")
-            return try await action(request, back: DashboardPath.job(id)) { session, form in try await cancelJob(id, form, session) }
+            return try await action(request) { session, form in try await cancelJob(id, form, session) }
         }
         router.post("/ui/jobs/:id/retry") { request, context in
             let id = try context.parameters.requireUUID(what: "job")
-            return try await action(request, back: DashboardPath.job(id)) { session, form in try await retryJob(id, form, session) }
+            return try await action(request) { session, form in try await retryJob(id, form, session) }
         }
         router.post("/ui/batches/:id/cancel") { request, context in
             let id = try context.parameters.requireUUID(what: "batch")
-            return try await action(request, back: DashboardPath.batch(id)) { session, form in try await cancelBatch(id, form, session) }
+            return try await action(request) { session, form in try await cancelBatch(id, form, session) }
         }
         router.get(RouterPath(DashboardPath.events)) { request, _ in try await events(request) }
     }
@@ -83,7 +83,7 @@ struct DashboardRoutes: Sendable {
     /// A state-changing request: refused from another origin, without a session or its form
     /// token, or from a viewer; when the person has not confirmed yet, a page that asks.
     func action(
-        _ request: Request, back: String,
+        _ request: Request,
         _ perform: (DashboardSession, DashboardForm) async throws -> Response
     ) async throws -> Response {
         guard DashboardOrigin.isSameOrigin(request, tls: configuration.tlsIdentity != nil) else {

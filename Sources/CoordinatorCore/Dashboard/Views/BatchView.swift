@@ -8,12 +8,13 @@ struct BatchView {
     var target: JobTarget?
     var now: Date
 
-    func render(session: DashboardSession, message: HTML = .empty) -> HTML {
+    func render(session: DashboardSession) -> HTML {
         let summary = batch.batch
         let rows = HTML.joined(batch.jobs.sorted { $0.agentName < $1.agentName }.map(row))
         let notes = HTML.joined(batch.jobs.sorted { $0.agentName < $1.agentName }.compactMap { job -> HTML? in
             switch job.state {
-            case .skipped, .failed, .canceled, .queued where job.error != nil:
+            case .skipped, .failed, .canceled,
+                 .queued where job.error != nil:
                 let detail = Formatting.detail(job)
                 return detail.isEmpty ? nil : "<li><strong>\(job.agentName)</strong>: \(job.state.rawValue): \(detail)</li>"
             default:
@@ -25,7 +26,6 @@ struct BatchView {
                                            question: "Cancel every unfinished job of this batch?", session: session, danger: true)
             : .empty
         return DashboardLayout.page(title: "Batch \(Formatting.shortID(summary.id))", section: .batches, session: session, live: true, """
-            \(message)
             <dl class="facts">
             <dt>Image</dt><dd>\(Formatting.image(summary.image))</dd>
             <dt>Target</dt><dd>\(DashboardLayout.target(target))</dd>

@@ -10,7 +10,7 @@ struct FleetView {
     var nextPage: String?
     var now: Date
 
-    func render(session: DashboardSession, message: HTML = .empty) -> HTML {
+    func render(session: DashboardSession) -> HTML {
         let online = agents.filter { $0.state == .online }.count
         let rows = HTML.joined(agents.map(row))
         let table: HTML = agents.isEmpty
@@ -22,7 +22,6 @@ struct FleetView {
             </table>
             """
         return DashboardLayout.page(title: "Fleet", section: .fleet, session: session, live: true, """
-            \(message)
             <form class="filters" method="get" action="\(DashboardPath.fleet)">
             <label>Labels <input name="labels" value="\(selectorText)" placeholder="zone=a,gpu=yes"></label>
             <button type="submit">Filter</button>

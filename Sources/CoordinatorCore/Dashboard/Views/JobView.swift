@@ -8,7 +8,7 @@ struct JobView {
     var events: [JobEvent]
     var now: Date
 
-    func render(session: DashboardSession, message: HTML = .empty) -> HTML {
+    func render(session: DashboardSession) -> HTML {
         var actions: [HTML] = []
         if session.role.mayAct && !job.state.isTerminal && !job.cancelRequested {
             actions.append(DashboardLayout.actionButton(
@@ -24,7 +24,6 @@ struct JobView {
             ? "<dt>Progress</dt><dd id=\"job-progress\">\(job.progress.map(Formatting.progress) ?? "starting")\(job.cancelRequested ? " (cancel requested)" : "")</dd><dt>Last heartbeat</dt><dd>\(Formatting.ago(job.updatedAt, now: now))</dd>"
             : .empty
         return DashboardLayout.page(title: "Job \(Formatting.shortID(job.id))", section: .jobs, session: session, live: !job.state.isTerminal, """
-            \(message)
             <p class="headline">\(DashboardLayout.badge(job.state.rawValue)) <span id="job-state">\(job.state.rawValue)</span></p>
             <div class="actions">\(HTML.joined(actions))</div>
             <dl class="facts">

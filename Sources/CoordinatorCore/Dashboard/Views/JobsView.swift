@@ -9,7 +9,7 @@ struct JobsView {
     var nextPage: String?
     var now: Date
 
-    func render(session: DashboardSession, message: HTML = .empty) -> HTML {
+    func render(session: DashboardSession) -> HTML {
         let states = HTML.joined((["any"] + JobState.allCases.map(\.rawValue)).map { state in
             let selected = (filter.state?.rawValue ?? "any") == state ? " selected" : ""
             return "<option value=\"\(state == "any" ? "" : state)\"\(HTML(unescaped: selected))>\(state)</option>"
@@ -37,7 +37,6 @@ struct JobsView {
             </table>
             """
         return DashboardLayout.page(title: "Jobs", section: .jobs, session: session, live: true, """
-            \(message)
             <form class="filters" method="get" action="\(DashboardPath.jobs)">
             <label>State <select name="state">\(states)</select></label>
             <label>Host <input name="agent" value="\(filter.agentName ?? "")"></label>
