@@ -45,7 +45,8 @@ struct DashboardRulesTests {
     @Test("labels are KEY=VALUE pairs separated by commas; anything else names the pair")
     func selector() throws {
         #expect(try DashboardRoutes.selector(parsing: "zone=a, gpu=yes", field: "labels") == ["zone": "a", "gpu": "yes"])
-        #expect(try DashboardRoutes.selector(parsing: "", field: "labels") == [:])
+        #expect(throws: APIError.self) { try DashboardRoutes.selector(parsing: "", field: "labels") }
+        #expect(throws: APIError.self) { try DashboardRoutes.selector(parsing: "zone=a,", field: "labels") }
         #expect(throws: APIError.self) { try DashboardRoutes.selector(parsing: "zone", field: "labels") }
         #expect(throws: APIError.self) { try DashboardRoutes.selector(parsing: "=a", field: "labels") }
     }

@@ -8,7 +8,7 @@ extension DashboardRoutes {
     func fleet(_ request: Request, _ session: DashboardSession) async throws -> HTML {
         let query = request.uri.queryParameters
         let selectorText = query["labels"].map(String.init)?.trimmingCharacters(in: .whitespaces) ?? ""
-        let selector = try Self.selector(parsing: selectorText, field: "labels")
+        let selector = selectorText.isEmpty ? [:] : try Self.selector(parsing: selectorText, field: "labels")
         let cursor = try query["after"].map { text -> AgentCursor in
             guard let cursor = AgentCursor(encoded: String(text)) else { throw Self.badCursor }
             return cursor
@@ -93,17 +93,12 @@ extension DashboardRoutes {
         }
     }
 
-    /// `zone=a,gpu=yes` as labels; empty text is no selector.
+    /// `zone=a,gpu=yes` as labels (``LabelSelectorText``); a 400 naming `field` and the pair at fault.
     static func selector(parsing text: String, field: String) throws -> [String: String] {
-        var labels: [String: String] = [:]
-        for pair in text.split(separator: ",") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let key = parts[0].trimmingCharacters(in: .whitespaces)
-            guard parts.count == 2, !key.isEmpty else {
-                throw APIError.invalidRequest("\(field): \(String(reflecting: String(pair))) is not KEY=VALUE; write labels as zone=a,gpu=yes")
-            }
-            labels[key] = parts[1].trimmingCharacters(in: .whitespaces)
+        do {
+            return try LabelSelectorText.parse(text)
+        } catch {
+            throw APIError.invalidRequest("\(field): \(error)")
         }
-        return labels
     }
 }

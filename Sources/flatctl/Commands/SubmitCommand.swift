@@ -95,15 +95,11 @@ struct SubmitCommand: InterruptibleCommand {
     func target() throws -> JobTarget {
         if let host { return .host(host) }
         if all { return .all }
-        var labels: [String: String] = [:]
-        for pair in (selector ?? "").split(separator: ",", omittingEmptySubsequences: false) {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard parts.count == 2, !parts[0].trimmingCharacters(in: .whitespaces).isEmpty else {
-                throw FlatctlError.usage("invalid --selector \(String(reflecting: selector ?? "")): expected key=value[,key=value]")
-            }
-            labels[parts[0].trimmingCharacters(in: .whitespaces)] = parts[1].trimmingCharacters(in: .whitespaces)
+        do {
+            return .selector(try LabelSelectorText.parse(selector ?? ""))
+        } catch {
+            throw FlatctlError.usage("invalid --selector \(String(reflecting: selector ?? "")): expected key=value[,key=value]")
         }
-        return .selector(labels)
     }
 
     /// The batch and its jobs, as submit prints them without --wait.
