@@ -87,11 +87,10 @@ extension DashboardRoutes {
         }
     }
 
-    /// Submits, and wakes the long polls of this coordinator's agents that got a job (the
-    /// others learn through the database's notification).
+    /// Submits, and wakes the long polls of the agents that got a job, as `POST /v1/jobs` does.
     private func submitAndWake(_ submission: JobSubmission) async throws -> SubmissionOutcome {
         let outcome = try await jobs.submit(submission, onlineWithin: configuration.leaseDuration, instance: instance)
-        for agent in Set(outcome.agentIDs) { waiters.wake(agent) }
+        waiters.wakeAgents(of: outcome)
         return outcome
     }
 }

@@ -38,12 +38,7 @@ struct JobRoutes<Context: RequestContext>: Sendable {
                 throw APIError(.conflict, .conflict, refusal.description)
             }
         }
-        if outcome.created {
-            // Agents long-polling this coordinator learn at once; the others through NOTIFY.
-            for agent in Set(outcome.agentIDs) {
-                waiters.wake(agent)
-            }
-        }
+        waiters.wakeAgents(of: outcome)
         return JSONResponse.rendered(outcome.json, status: outcome.created ? .created : .ok)
     }
 
