@@ -8,18 +8,26 @@ public enum EntryPath {
 
     /// The components of `name` (`./a//b/` → `["a", "b"]`; `./` → `[]`, the root).
     public static func components(of name: ByteString) -> Result<[ByteString], Problem> {
-        var result: [ByteString] = []
-        for part in name.bytes.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true) {
-            if part.count == 1 && part.first == UInt8(ascii: ".") { continue }
-            if part.count == 2 && part.allSatisfy({ $0 == UInt8(ascii: ".") }) { return .failure(.parentComponent) }
-            result.append(ByteString(bytes: part))
+        var ranges: [Range<Int>] = []
+        if let problem = name.bytes.withUnsafeBufferPointer({ componentRanges(of: $0, into: &ranges) }) {
+            return .failure(problem)
         }
-        return .success(result)
+        return .success(ranges.map { ByteString(bytes: name.bytes[$0]) })
     }
 
-    /// The components of an already normalized path (the root, empty, has none).
-    static func split(_ path: ByteString) -> [ByteString] {
-        path.bytes.split(separator: UInt8(ascii: "/")).map { ByteString(bytes: $0) }
+    /// Fills `ranges` with where the components of `name` lie in it (the same components as
+    /// ``components(of:)``, without making them); nil, or the problem with the name.
+    static func componentRanges(of name: UnsafeBufferPointer<UInt8>, into ranges: inout [Range<Int>]) -> Problem? {
+        ranges.removeAll(keepingCapacity: true)
+        var start = 0
+        let slash = UInt8(ascii: "/"), dot = UInt8(ascii: ".")
+        for end in 0...name.count where end == name.count || name[end] == slash {
+            let length = end - start
+            if length == 2 && name[start] == dot && name[start + 1] == dot { return .parentComponent }
+            if length > 0 && !(length == 1 && name[start] == dot) { ranges.append(start..<end) }
+            start = end + 1
+        }
+        return nil
     }
 
     /// The components joined with `/` (the root is empty).

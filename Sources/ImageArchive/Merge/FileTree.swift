@@ -1,70 +1,285 @@
-/// Identifies one entry of one layer: `records[layer][index]`.
-struct RecordRef: Hashable, Sendable {
-    var layer: Int32
-    var index: Int32
-}
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
-/// The merged file tree the layers build, one node per visible path.
+/// The merged file tree the layers build: one node per path any layer named, never freed.
 ///
-/// Nodes live in one array and refer to each other by index; removing a subtree only unlinks
-/// it from its parent. Copying the tree (a snapshot of the kept layers) shares storage until the
-/// copy diverges, and node indices stay comparable between the copies: the same index at the
-/// same path means the same node.
+/// A node is a path, not a file: deleting a path marks it (and what is below it) absent, and a
+/// later layer that adds the path again reuses the node. So node numbers name paths for the
+/// whole merge, and per-path tallies (``ImageAnalysis/DiveTally``) and the kept layers' snapshot
+/// (``KeptSnapshot``) are plain arrays indexed by node.
+///
+/// Memory is a fixed 24 bytes a node, its name's bytes once (the component, not the whole
+/// path), and a slot or two of the hash index that finds a child by name: no per-node
+/// allocation, whatever the number of paths. Children form a list through their parent, so
+/// removing a subtree touches only the nodes in it.
 struct FileTree: Sendable {
-    enum Content: Hashable, Sendable {
-        /// A directory that exists only because entries below it do (no entry of its own).
-        case implicitDirectory
-        case entry(RecordRef)
-    }
-
     struct Node: Sendable {
-        var content: Content
-        var isDirectory: Bool
-        var children: [ByteString: Int32]
+        var parent: UInt32
+        var firstChild: UInt32
+        var nextSibling: UInt32
+        var nameStart: UInt32
+        /// The record that put the path here (``RecordTable``), or ``FileTree/implicit`` for a
+        /// directory that exists only because entries below it do.
+        var content: UInt32
+        var nameLength: UInt16
+        var flags: UInt8
+
+        /// The path exists in the merged tree.
+        var isPresent: Bool {
+            get { flags & Flag.present != 0 }
+            set { if newValue { flags |= Flag.present } else { flags &= ~Flag.present } }
+        }
+
+        var isDirectory: Bool {
+            get { flags & Flag.directory != 0 }
+            set { if newValue { flags |= Flag.directory } else { flags &= ~Flag.directory } }
+        }
+
         /// The node hides whatever a lower tree had at its path: it was created anew, or made
         /// opaque. Reset after the kept layers, so it speaks of the squashed layers only.
-        var hidesLower: Bool
-    }
-
-    static let root: Int32 = 0
-    var nodes: [Node] = [Node(content: .implicitDirectory, isDirectory: true, children: [:], hidesLower: false)]
-
-    subscript(_ index: Int32) -> Node {
-        get { nodes[Int(index)] }
-        // In place: a get/set pair would copy the node and then its children dictionary on
-        // every insertion (quadratic in a directory's size).
-        _modify { yield &nodes[Int(index)] }
-    }
-
-    /// The node at `components`, if every step exists (and is a directory on the way).
-    func lookup(_ components: some Collection<ByteString>) -> Int32? {
-        var current = Self.root
-        for component in components {
-            guard self[current].isDirectory, let child = self[current].children[component] else { return nil }
-            current = child
+        var hidesLower: Bool {
+            get { flags & Flag.hidesLower != 0 }
+            set { if newValue { flags |= Flag.hidesLower } else { flags &= ~Flag.hidesLower } }
         }
-        return current
     }
 
-    mutating func addNode(content: Content, isDirectory: Bool) -> Int32 {
-        nodes.append(Node(content: content, isDirectory: isDirectory, children: [:], hidesLower: true))
-        return Int32(nodes.count - 1)
+    private enum Flag {
+        static let present: UInt8 = 1
+        static let directory: UInt8 = 2
+        static let hidesLower: UInt8 = 4
+    }
+
+    static let root: UInt32 = 0
+    /// No node (end of a child list), or no record (an implicit directory's content).
+    static let none: UInt32 = .max
+    static let implicit: UInt32 = .max
+
+    private(set) var nodes: [Node] = [Node(parent: none, firstChild: none, nextSibling: none, nameStart: 0, content: implicit, nameLength: 0, flags: Flag.present | Flag.directory)]
+    private var names: [UInt8] = []
+    /// Open addressing, linear probing: node + 1, or 0 for an empty slot.
+    private var slots = [UInt32](repeating: 0, count: 1024)
+
+    var count: Int { nodes.count }
+
+    /// Bytes held, for reports.
+    var byteCount: Int { nodes.capacity * MemoryLayout<Node>.stride + names.capacity + slots.capacity * 4 }
+
+    subscript(_ node: UInt32) -> Node {
+        get { nodes[Int(node)] }
+        _modify { yield &nodes[Int(node)] }
+    }
+
+    // MARK: Finding paths
+
+    /// The child of `parent` named `name`, created (absent) if `create` and missing.
+    mutating func child(of parent: UInt32, named name: UnsafeBufferPointer<UInt8>, create: Bool) throws -> UInt32? {
+        let hash = Self.hash(parent, name)
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while slots[slot] != 0 {
+            let candidate = slots[slot] - 1
+            if nodes[Int(candidate)].parent == parent, nameEquals(candidate, name) { return candidate }
+            slot = (slot + 1) & mask
+        }
+        guard create else { return nil }
+        guard name.count <= Int(UInt16.max), names.count + name.count < Int(UInt32.max), nodes.count < Int(UInt32.max) - 1 else {
+            throw MergeError(.tooLarge, layer: "", entry: nil, detail: "more than 4 billion paths or 4 GB of names")
+        }
+        let node = UInt32(nodes.count)
+        nodes.append(Node(parent: parent, firstChild: Self.none, nextSibling: nodes[Int(parent)].firstChild, nameStart: UInt32(names.count), content: Self.implicit, nameLength: UInt16(name.count), flags: 0))
+        nodes[Int(parent)].firstChild = node
+        names.append(contentsOf: name)
+        slots[slot] = node + 1
+        if nodes.count * 10 > slots.count * 7 { grow() }
+        return node
+    }
+
+    /// The child of `parent` named `name`, if any path had that name.
+    func existingChild(of parent: UInt32, named name: UnsafeBufferPointer<UInt8>) -> UInt32? {
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: Self.hash(parent, name)) & mask
+        while slots[slot] != 0 {
+            let candidate = slots[slot] - 1
+            if nodes[Int(candidate)].parent == parent, nameEquals(candidate, name) { return candidate }
+            slot = (slot + 1) & mask
+        }
+        return nil
+    }
+
+    private mutating func grow() {
+        var bigger = [UInt32](repeating: 0, count: slots.count * 2)
+        let mask = bigger.count - 1
+        names.withUnsafeBufferPointer { names in
+            for (i, node) in nodes.enumerated() where i != Int(Self.root) {
+                let name = UnsafeBufferPointer(rebasing: names[Int(node.nameStart)..<Int(node.nameStart) + Int(node.nameLength)])
+                var slot = Int(truncatingIfNeeded: Self.hash(node.parent, name)) & mask
+                while bigger[slot] != 0 { slot = (slot + 1) & mask }
+                bigger[slot] = UInt32(i) + 1
+            }
+        }
+        slots = bigger
+    }
+
+    private static func hash(_ parent: UInt32, _ name: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        // FNV-1a over the parent and the name, then a final mix so that the low bits (the slot)
+        // depend on every byte.
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(parent)
+        for byte in name {
+            h ^= UInt64(byte)
+            h &*= 0x0000_0100_0000_01b3
+        }
+        h ^= h >> 33
+        h &*= 0xff51_afd7_ed55_8ccd
+        h ^= h >> 33
+        return h
+    }
+
+    private func nameEquals(_ node: UInt32, _ name: UnsafeBufferPointer<UInt8>) -> Bool {
+        let n = nodes[Int(node)]
+        guard Int(n.nameLength) == name.count else { return false }
+        if name.isEmpty { return true }
+        return names.withUnsafeBufferPointer { names in
+            memcmp(names.baseAddress! + Int(n.nameStart), name.baseAddress!, name.count) == 0
+        }
+    }
+
+    // MARK: Names
+
+    /// The node's own name (its last path component).
+    func name(of node: UInt32) -> ByteString {
+        let n = nodes[Int(node)]
+        return ByteString(Array(names[Int(n.nameStart)..<Int(n.nameStart) + Int(n.nameLength)]))
+    }
+
+    /// Appends the node's path (components joined by `/`; the root's is empty) to `out`.
+    func appendPath(of node: UInt32, to out: inout [UInt8]) {
+        guard node != Self.root else { return }
+        var chain: [UInt32] = []
+        var current = node
+        while current != Self.root {
+            chain.append(current)
+            current = nodes[Int(current)].parent
+        }
+        for (i, n) in chain.reversed().enumerated() {
+            if i > 0 { out.append(UInt8(ascii: "/")) }
+            let node = nodes[Int(n)]
+            out += names[Int(node.nameStart)..<Int(node.nameStart) + Int(node.nameLength)]
+        }
+    }
+
+    /// The node's path (the root's is empty).
+    func path(of node: UInt32) -> [UInt8] {
+        var out: [UInt8] = []
+        appendPath(of: node, to: &out)
+        return out
+    }
+
+    /// Orders sibling nodes bytewise by name.
+    func nameLess(_ a: UInt32, _ b: UInt32) -> Bool {
+        let x = nodes[Int(a)], y = nodes[Int(b)]
+        return names.withUnsafeBufferPointer { names in
+            let common = Int(min(x.nameLength, y.nameLength))
+            let order = common == 0 ? 0 : memcmp(names.baseAddress! + Int(x.nameStart), names.baseAddress! + Int(y.nameStart), common)
+            return order != 0 ? order < 0 : x.nameLength < y.nameLength
+        }
+    }
+
+    // MARK: Changing the tree
+
+    /// Calls `body` with every child of `node` that any layer named, present or not.
+    func forEachChild(of node: UInt32, _ body: (UInt32) throws -> Void) rethrows {
+        var child = nodes[Int(node)].firstChild
+        while child != Self.none {
+            try body(child)
+            child = nodes[Int(child)].nextSibling
+        }
+    }
+
+    /// Calls `body` with `node` and every present node below it.
+    func forEachPresent(inSubtreeOf node: UInt32, _ body: (UInt32) -> Void) {
+        var stack = [node]
+        while let n = stack.popLast() {
+            body(n)
+            var child = nodes[Int(n)].firstChild
+            while child != Self.none {
+                if nodes[Int(child)].isPresent { stack.append(child) }
+                child = nodes[Int(child)].nextSibling
+            }
+        }
+    }
+
+    /// Makes `node` and everything below it absent (a present node's parent is always a
+    /// present directory, so what is below an absent node is absent too).
+    mutating func remove(subtreeOf node: UInt32) {
+        var stack = [node]
+        while let n = stack.popLast() {
+            nodes[Int(n)].isPresent = false
+            var child = nodes[Int(n)].firstChild
+            while child != Self.none {
+                if nodes[Int(child)].isPresent { stack.append(child) }
+                child = nodes[Int(child)].nextSibling
+            }
+        }
+    }
+
+    /// Removes the present nodes below `node`, keeping `node`.
+    mutating func removeChildren(of node: UInt32) {
+        var child = nodes[Int(node)].firstChild
+        while child != Self.none {
+            if nodes[Int(child)].isPresent { remove(subtreeOf: child) }
+            child = nodes[Int(child)].nextSibling
+        }
+    }
+
+    /// Puts a path anew at `node` (what it had, and everything below, is gone): it hides what a
+    /// lower tree had there.
+    mutating func create(_ node: UInt32, content: UInt32, isDirectory: Bool) {
+        if nodes[Int(node)].isPresent { removeChildren(of: node) }
+        nodes[Int(node)].content = content
+        nodes[Int(node)].isPresent = true
+        nodes[Int(node)].isDirectory = isDirectory
+        nodes[Int(node)].hidesLower = true
     }
 
     mutating func resetHidesLower() {
         for i in nodes.indices { nodes[i].hidesLower = false }
     }
 
-    /// Every node reachable below `start` (not including it).
-    func descendants(of start: Int32) -> [Int32] {
-        var result: [Int32] = []
-        var stack = [start]
-        while let n = stack.popLast() {
-            for child in self[n].children.values {
-                result.append(child)
-                stack.append(child)
-            }
-        }
-        return result
+    mutating func shrinkToFit() {
+        nodes = Array(nodes)
+        names = Array(names)
+    }
+}
+
+/// The tree of the kept layers of a partial flatten: each node's presence, kind and content
+/// as they were when the last kept layer was applied.
+struct KeptSnapshot: Sendable {
+    private var states: [UInt8]
+    private var contents: [UInt32]
+
+    /// The tree of no layers: only the root, an implicit directory.
+    static let empty = KeptSnapshot(states: [3], contents: [FileTree.implicit])
+
+    private init(states: [UInt8], contents: [UInt32]) {
+        self.states = states
+        self.contents = contents
+    }
+
+    init(_ tree: FileTree) {
+        states = tree.nodes.map { ($0.isPresent ? 1 : 0) | ($0.isDirectory ? 2 : 0) }
+        contents = tree.nodes.map(\.content)
+    }
+
+    /// The node's kind in the kept tree; nodes made after the snapshot are absent.
+    func state(_ node: UInt32) -> MergeRule.Kept {
+        guard Int(node) < states.count, states[Int(node)] & 1 != 0 else { return .absent }
+        return states[Int(node)] & 2 != 0 ? .directory : .nonDirectory
+    }
+
+    func content(_ node: UInt32) -> UInt32 {
+        Int(node) < contents.count ? contents[Int(node)] : FileTree.implicit
     }
 }

@@ -8,32 +8,54 @@ extension ImageAnalysis {
     /// one that survives included, so dive's figure is usually larger than what a flatten
     /// removes. Efficiency is the sum over paths of the smallest appearance divided by the sum
     /// of all appearances (1 when nothing repeats).
-    struct DiveTally {
-        private struct Path {
-            var appearances: Int = 0
-            var cumulative: Int64 = 0
-            var minimum: Int64 = .max
-            var lastLayer: Int32 = -1
+    ///
+    /// Paths are ``FileTree`` nodes, which name one path for the whole merge. Most paths
+    /// appear once, so each keeps only its last appearance (16 bytes); the sums of a path that
+    /// appears again move to a side table.
+    struct DiveTally: Sendable {
+        private struct Path: Sendable {
             var lastSize: Int64 = 0
+            var lastLayer: Int16 = -1
+            var appearances: UInt16 = 0
+            /// The path's sums are in `repeated`; otherwise both are `lastSize`.
+            var isRepeated = false
         }
 
-        private var paths: [ByteString: Path] = [:]
+        private struct Sums: Sendable {
+            var cumulative: Int64
+            var minimum: Int64
+        }
 
-        /// Counts an appearance of `path` in `layer`, `size` bytes (a deletion: the bytes it
-        /// deletes).
-        mutating func appear(_ path: ByteString, size: Int64, layer: Int32) {
-            var t = paths[path, default: Path()]
-            if t.lastLayer == layer {
-                // The same path twice in one layer: the later entry is the layer's version.
-                t.cumulative += size - t.lastSize
-            } else {
-                t.appearances += 1
-                t.cumulative += size
+        private var paths: [Path] = []
+        private var repeated: [UInt32: Sums] = [:]
+
+        /// Bytes held, for reports.
+        var byteCount: Int { paths.capacity * MemoryLayout<Path>.stride + repeated.capacity * (4 + MemoryLayout<Sums>.stride) }
+
+        /// Counts an appearance of the path `node` in `layer`, `size` bytes (a deletion: the
+        /// bytes it deletes).
+        mutating func appear(_ node: UInt32, size: Int64, layer: Int) {
+            let i = Int(node)
+            if i >= paths.count { paths.append(contentsOf: repeatElement(Path(), count: i + 1 - paths.count)) }
+            let last = paths[i]
+            let layer = Int16(truncatingIfNeeded: layer)
+            guard last.appearances > 0 else {
+                paths[i] = Path(lastSize: size, lastLayer: layer, appearances: 1)
+                return
             }
-            t.minimum = min(t.minimum, size)
-            t.lastLayer = layer
-            t.lastSize = size
-            paths[path] = t
+            var sums = last.isRepeated ? repeated[node]! : Sums(cumulative: last.lastSize, minimum: last.lastSize)
+            if last.lastLayer == layer {
+                // The same path twice in one layer: the later entry is the layer's version.
+                sums.cumulative += size - last.lastSize
+            } else {
+                paths[i].appearances &+= 1
+                sums.cumulative += size
+            }
+            sums.minimum = min(sums.minimum, size)
+            repeated[node] = sums
+            paths[i].isRepeated = true
+            paths[i].lastLayer = layer
+            paths[i].lastSize = size
         }
 
         /// dive's wasted bytes and efficiency.
@@ -41,10 +63,11 @@ extension ImageAnalysis {
             var wasted: Int64 = 0
             var minimumSum: Int64 = 0
             var cumulativeSum: Int64 = 0
-            for tally in paths.values {
-                if tally.appearances > 1 { wasted += tally.cumulative }
-                minimumSum += tally.minimum
-                cumulativeSum += tally.cumulative
+            for (i, path) in paths.enumerated() where path.appearances > 0 {
+                let sums = path.isRepeated ? repeated[UInt32(i)]! : Sums(cumulative: path.lastSize, minimum: path.lastSize)
+                if path.appearances > 1 { wasted += sums.cumulative }
+                minimumSum += sums.minimum
+                cumulativeSum += sums.cumulative
             }
             return (wasted, cumulativeSum == 0 ? 1 : Double(minimumSum) / Double(cumulativeSum))
         }

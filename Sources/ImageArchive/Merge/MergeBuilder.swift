@@ -2,27 +2,45 @@
 /// and applies it to the merged ``FileTree`` (``apply(layer:)``, lowest first), then walks the
 /// final tree against the kept layers' tree (``MergedTreeWalk``) to list the output entries
 /// (``makePlan()``). The rules are ``LayerMerge``'s.
+///
+/// What it keeps grows with the number of paths and entries, never with content, and holds no
+/// object per entry: headers in a ``RecordTable``, paths in the ``FileTree``, and per-path
+/// arrays indexed by node.
 struct MergeBuilder {
     let layers: [LayerSource]
     let keptCount: Int
-    var indexes: [LayerIndex] = []
-    var linkRoots: [[RecordRef]] = []
+    var records = RecordTable()
     var tree = FileTree()
-    var kept: FileTree?
+    var kept: KeptSnapshot?
     var headerBytesRead: Int64 = 0
     var layerStats: [ImageAnalysis.Layer] = []
     var dive = ImageAnalysis.DiveTally()
+    /// The hard-link root of each record that is a hard link (every other record is its own).
+    var linkRoots: [UInt32: UInt32] = [:]
+    /// By node: the latest record of an ordinary entry at that path, to resolve hard links to
+    /// earlier entries of the same layer.
+    private var latestRecord: [UInt32] = []
+
+    /// What an entry of the layer being applied does, once indexed.
+    private enum LayerEntry {
+        /// A path of the tree, with the record to put there.
+        case ordinary(node: UInt32, record: UInt32)
+        /// Deletes the path at `node` from the layers below.
+        case whiteout(node: UInt32)
+        /// Hides the lower children of the directory at `node`.
+        case opaqueMarker(node: UInt32)
+    }
 
     init(layers: [LayerSource], keptCount: Int) {
         self.layers = layers
         self.keptCount = keptCount
     }
 
-    func record(_ ref: RecordRef) -> TarReader.Record { indexes[Int(ref.layer)][Int(ref.index)] }
+    func linkRoot(_ record: UInt32) -> UInt32 { linkRoots[record] ?? record }
 
     mutating func snapshotKept() {
         tree.resetHidesLower()
-        kept = tree
+        kept = KeptSnapshot(tree)
     }
 
     // MARK: Indexing and applying one layer
@@ -31,169 +49,188 @@ struct MergeBuilder {
     /// entries before them and the tree below, then the layer's whiteouts and opaque markers act
     /// on the layers below, then its entries are placed in tar order.
     mutating func apply(layer l: Int) throws {
-        let (index, roles) = try readIndex(of: l)
-        try resolveHardLinks(index, roles: roles, layer: l)
-        applyDeletions(index, roles: roles, layer: Int32(l))
-        try applyEntries(index, roles: roles, layer: l)
+        let entries = try index(layer: l)
+        applyDeletions(entries, layer: l)
+        try applyEntries(entries, layer: l)
     }
 
-    /// Reads layer `l`'s headers into ``indexes`` (names normalized) and its statistics into
-    /// ``layerStats``; returns the index and what each entry's base name makes of it.
-    private mutating func readIndex(of l: Int) throws -> (LayerIndex, [WhiteoutName]) {
+    /// Reads layer `l`'s headers into ``records`` and the paths they name into ``tree``
+    /// (absent until applied), resolves its hard links, and counts its statistics into
+    /// ``layerStats``.
+    private mutating func index(layer l: Int) throws -> [LayerEntry] {
         let source = layers[l]
         var reader = TarReader(region: source.region, source: source.label)
-        var index = LayerIndex()
-        // What each entry's base name makes of it; the entry's name is replaced by its
-        // normalized path (the same storage when normalizing changes nothing), which then
-        // serves as the key everywhere a path is looked up.
-        var roles: [WhiteoutName] = []
+        var entries: [LayerEntry] = []
+        let firstRecord = UInt32(records.count)
+        var entryCount = 0
         var contentBytes: Int64 = 0
-        while var record = try reader.next() {
-            let components: [ByteString]
-            switch EntryPath.components(of: record.entry.name) {
-            case .success(let c): components = c
-            case .failure:
-                throw MergeError(.unsafePath, layer: source.label, entry: record.entry.name.description, detail: "the name has a '..' component")
-            }
-            var role = components.last.map(WhiteoutName.classify) ?? .ordinary
-            if components.dropLast().contains(where: { $0.hasPrefix(WhiteoutName.metaPrefix) }) {
-                role = .aufsMetadata  // inside an AUFS metadata directory such as .wh..wh.plnk
-            }
-            if case .whiteout(let target) = role, target.isEmpty {
-                throw MergeError(.emptyWhiteout, layer: source.label, entry: record.entry.name.description, detail: "'.wh.' names no file to delete")
-            }
-            let normalized = EntryPath.join(components)
-            if normalized != record.entry.name { record.entry.name = normalized }
+        var ranges: [Range<Int>] = []
+        while let record = try reader.next() {
+            entryCount += 1
+            let name = record.entry.name
             if record.entry.kind == .regular { contentBytes += record.entry.size }
-            index.append(record)
-            roles.append(role)
+            let entry: LayerEntry? = try name.bytes.withUnsafeBufferPointer { bytes in
+                if EntryPath.componentRanges(of: bytes, into: &ranges) != nil {
+                    throw MergeError(.unsafePath, layer: source.label, entry: name.description, detail: "the name has a '..' component")
+                }
+                let directory = ranges.dropLast()
+                if directory.contains(where: { bytes[$0].starts(with: WhiteoutName.metaPrefix.bytes) }) {
+                    return nil  // inside an AUFS metadata directory such as .wh..wh.plnk
+                }
+                let role = ranges.last.map { WhiteoutName.classify(ByteString(bytes: bytes[$0])) } ?? .ordinary
+                switch role {
+                case .aufsMetadata:
+                    return nil
+                case .whiteout(let target):
+                    if target.isEmpty {
+                        throw MergeError(.emptyWhiteout, layer: source.label, entry: name.description, detail: "'.wh.' names no file to delete")
+                    }
+                    guard let dir = existingNode(bytes, directory) else { return nil }
+                    let victim = target.bytes.withUnsafeBufferPointer { tree.existingChild(of: dir, named: $0) }
+                    return victim.map { .whiteout(node: $0) }
+                case .opaqueMarker:
+                    return existingNode(bytes, directory).map { .opaqueMarker(node: $0) }
+                case .ordinary:
+                    var node = FileTree.root
+                    for range in ranges {
+                        node = try tree.child(of: node, named: UnsafeBufferPointer(rebasing: bytes[range]), create: true)!
+                    }
+                    return .ordinary(node: node, record: 0)
+                }
+            }
+            guard case .ordinary(let node, _) = entry else {
+                if let entry { entries.append(entry) }
+                continue
+            }
+            let id = try records.append(record, layer: l)
+            if record.entry.kind == .hardLink {
+                let root = try resolveHardLink(record.entry, layer: l, firstRecordOfLayer: firstRecord)
+                if root != id { linkRoots[id] = root }
+            }
+            if Int(node) >= latestRecord.count {
+                latestRecord.append(contentsOf: repeatElement(FileTree.none, count: Int(node) + 1 - latestRecord.count))
+            }
+            latestRecord[Int(node)] = id
+            entries.append(.ordinary(node: node, record: id))
         }
         headerBytesRead += reader.bytesRead
-        indexes.append(index)
-        layerStats.append(ImageAnalysis.Layer(label: source.label, diffID: source.diffID, size: source.region.count, entryCount: index.count, contentBytes: contentBytes, carriedContentBytes: 0, kept: l < keptCount))
-        return (index, roles)
+        layerStats.append(ImageAnalysis.Layer(label: source.label, diffID: source.diffID, size: source.region.count, entryCount: entryCount, contentBytes: contentBytes, carriedContentBytes: 0, kept: l < keptCount))
+        return entries
     }
 
-    /// Pass 1: each entry's hard-link root (itself unless it is a hard link).
-    private mutating func resolveHardLinks(_ index: LayerIndex, roles: [WhiteoutName], layer l: Int) throws {
-        let layerIndex = Int32(l)
-        var roots: [RecordRef] = []
-        roots.reserveCapacity(index.count)
-        var seen: [ByteString: Int32] = [:]
-        for i in 0..<index.count {
-            let own = RecordRef(layer: layerIndex, index: Int32(i))
-            var root = own
-            if index.kind(i) == .hardLink {
-                root = try resolveHardLink(index[i].entry, layer: l, seen: seen, rootsSoFar: roots)
-            }
-            roots.append(root)
-            if case .ordinary = roles[i] { seen[index.name(i)] = Int32(i) }
+    /// The node some layer named at the path `ranges` of `bytes` give, if any did.
+    private func existingNode(_ bytes: UnsafeBufferPointer<UInt8>, _ ranges: ArraySlice<Range<Int>>) -> UInt32? {
+        var node = FileTree.root
+        for range in ranges {
+            guard let child = tree.existingChild(of: node, named: UnsafeBufferPointer(rebasing: bytes[range])) else { return nil }
+            node = child
         }
-        linkRoots.append(roots)
+        return node
     }
 
-    /// Pass 2: whiteouts and opaque markers act on the layers below, never on their own layer.
-    private mutating func applyDeletions(_ index: LayerIndex, roles: [WhiteoutName], layer layerIndex: Int32) {
-        for (i, role) in roles.enumerated() {
-            switch role {
-            case .whiteout(let target):
-                let dirPath = EntryPath.split(index.name(i)).dropLast()
-                guard let dir = tree.lookup(dirPath), tree[dir].isDirectory,
-                      let victim = tree[dir].children[target] else { continue }
-                dive.appear(EntryPath.join(Array(dirPath) + [target]), size: contentBytes(under: victim), layer: layerIndex)
-                tree[dir].children[target] = nil
-            case .opaqueMarker:
-                let dirPath = EntryPath.split(index.name(i)).dropLast()
-                guard let dir = tree.lookup(dirPath), tree[dir].isDirectory else { continue }
-                for (name, child) in tree[dir].children {
-                    dive.appear(EntryPath.join(Array(dirPath) + [name]), size: contentBytes(under: child), layer: layerIndex)
+    /// Whiteouts and opaque markers act on the layers below, never on their own layer.
+    private mutating func applyDeletions(_ entries: [LayerEntry], layer l: Int) {
+        for entry in entries {
+            switch entry {
+            case .whiteout(let victim):
+                // A present node's parent is a present directory: no need to look above it.
+                guard tree[victim].isPresent else { continue }
+                dive.appear(victim, size: contentBytes(under: victim), layer: l)
+                tree.remove(subtreeOf: victim)
+            case .opaqueMarker(let dir):
+                guard tree[dir].isPresent, tree[dir].isDirectory else { continue }
+                tree.forEachChild(of: dir) { child in
+                    if tree[child].isPresent { dive.appear(child, size: contentBytes(under: child), layer: l) }
                 }
-                tree[dir].children = [:]
+                tree.removeChildren(of: dir)
                 tree[dir].hidesLower = true
-            case .ordinary, .aufsMetadata:
+            case .ordinary:
                 continue
             }
         }
     }
 
-    /// Pass 3: the layer's entries, in tar order (a later entry for the same path wins).
-    private mutating func applyEntries(_ index: LayerIndex, roles: [WhiteoutName], layer l: Int) throws {
-        let layerIndex = Int32(l)
-        let source = layers[l]
-        for (i, role) in roles.enumerated() {
-            guard case .ordinary = role else { continue }
-            let kind = index.kind(i)
-            let ref = RecordRef(layer: layerIndex, index: Int32(i))
+    /// The layer's entries, in tar order (a later entry for the same path wins).
+    private mutating func applyEntries(_ entries: [LayerEntry], layer l: Int) throws {
+        var chain: [UInt32] = []
+        for entry in entries {
+            guard case .ordinary(let node, let record) = entry else { continue }
+            let kind = records.kind(record)
             let isDirectory = kind == .directory
-            dive.appear(index.name(i), size: kind == .regular ? index.size(i) : 0, layer: layerIndex)
-            let components = EntryPath.split(index.name(i))
-            guard let name = components.last else {
+            dive.appear(node, size: kind == .regular ? records.size(record) : 0, layer: l)
+            guard node != FileTree.root else {
                 guard isDirectory else {
-                    throw MergeError(.rootNotDirectory, layer: source.label, entry: "./", detail: "the root is a \(kind)")
+                    throw MergeError(.rootNotDirectory, layer: layers[l].label, entry: "./", detail: "the root is a \(kind)")
                 }
-                tree[FileTree.root].content = .entry(ref)
+                tree[FileTree.root].content = record
                 continue
             }
-            var current = FileTree.root
-            for component in components.dropLast() {
-                let existing = tree[current].children[component]
-                let lower: MergeRule.Lower = existing.map { tree[$0].isDirectory ? .directory : .nonDirectory } ?? .absent
-                switch MergeRule.parent(lower: lower) {
+            // The directories on the way, from the nearest present directory down (a present
+            // directory's ancestors are all present directories).
+            chain.removeAll(keepingCapacity: true)
+            var ancestor = tree[node].parent
+            while ancestor != FileTree.root, !(tree[ancestor].isPresent && tree[ancestor].isDirectory) {
+                chain.append(ancestor)
+                ancestor = tree[ancestor].parent
+            }
+            for directory in chain.reversed() {
+                switch MergeRule.parent(lower: lower(directory)) {
                 case .descend:
-                    current = existing!
+                    continue
                 case .createImplicitDirectory, .replaceWithImplicitDirectory:
-                    let node = tree.addNode(content: .implicitDirectory, isDirectory: true)
-                    tree[current].children[component] = node
-                    current = node
+                    tree.create(directory, content: FileTree.implicit, isDirectory: true)
                 }
             }
-            let existing = tree[current].children[name]
-            let lower: MergeRule.Lower = existing.map { tree[$0].isDirectory ? .directory : .nonDirectory } ?? .absent
-            switch MergeRule.decide(lower: lower, upper: isDirectory ? .directory : .nonDirectory) {
+            switch MergeRule.decide(lower: lower(node), upper: isDirectory ? .directory : .nonDirectory) {
             case .mergeDirectory:
-                tree[existing!].content = .entry(ref)
+                tree[node].content = record
             case .add, .replace:
-                let node = tree.addNode(content: .entry(ref), isDirectory: isDirectory)
-                tree[current].children[name] = node
+                tree.create(node, content: record, isDirectory: isDirectory)
             }
         }
     }
 
-    private func resolveHardLink(_ entry: TarEntry, layer l: Int, seen: [ByteString: Int32], rootsSoFar: [RecordRef]) throws -> RecordRef {
+    private func lower(_ node: UInt32) -> MergeRule.Lower {
+        let n = tree[node]
+        return n.isPresent ? (n.isDirectory ? .directory : .nonDirectory) : .absent
+    }
+
+    private func resolveHardLink(_ entry: TarEntry, layer l: Int, firstRecordOfLayer: UInt32) throws -> UInt32 {
         let label = layers[l].label
-        let target: [ByteString]
-        switch EntryPath.components(of: entry.linkName) {
-        case .success(let c): target = c
-        case .failure:
-            throw MergeError(.unsafeHardLink, layer: label, entry: entry.name.description, detail: "link target \"\(entry.linkName)\" has a '..' component")
+        var ranges: [Range<Int>] = []
+        let target: UInt32? = try entry.linkName.bytes.withUnsafeBufferPointer { bytes in
+            if EntryPath.componentRanges(of: bytes, into: &ranges) != nil {
+                throw MergeError(.unsafeHardLink, layer: label, entry: entry.name.description, detail: "link target \"\(entry.linkName)\" has a '..' component")
+            }
+            if ranges.isEmpty {
+                throw MergeError(.hardLinkToDirectory, layer: label, entry: entry.name.description, detail: "link target \"\(entry.linkName)\" is the root directory")
+            }
+            return existingNode(bytes, ranges[...])
         }
-        if target.isEmpty {
-            throw MergeError(.hardLinkToDirectory, layer: label, entry: entry.name.description, detail: "link target \"\(entry.linkName)\" is the root directory")
-        }
-        if let earlier = seen[EntryPath.join(target)] {
-            guard indexes[l].kind(Int(earlier)) != .directory else {
+        if let target, Int(target) < latestRecord.count, latestRecord[Int(target)] != FileTree.none,
+           latestRecord[Int(target)] >= firstRecordOfLayer {
+            let earlier = latestRecord[Int(target)]
+            guard records.kind(earlier) != .directory else {
                 throw MergeError(.hardLinkToDirectory, layer: label, entry: entry.name.description, detail: "link target \"\(entry.linkName)\" is a directory")
             }
-            return rootsSoFar[Int(earlier)]
+            return linkRoot(earlier)
         }
         // Not in this layer before the link: the file at that path in the layers below.
-        guard let node = tree.lookup(target) else {
+        guard let target, tree[target].isPresent else {
             throw MergeError(.hardLinkTargetMissing, layer: label, entry: entry.name.description, detail: "\"\(entry.linkName)\" is neither an earlier entry of this layer nor a file in the layers below")
         }
-        guard !tree[node].isDirectory, case .entry(let ref) = tree[node].content else {
+        guard !tree[target].isDirectory, tree[target].content != FileTree.implicit else {
             throw MergeError(.hardLinkToDirectory, layer: label, entry: entry.name.description, detail: "link target \"\(entry.linkName)\" is a directory in the layers below")
         }
-        return linkRoots[Int(ref.layer)][Int(ref.index)]
+        return linkRoot(tree[target].content)
     }
 
     /// The regular-file content of `node` and everything below it (what deleting it removes).
-    private func contentBytes(under node: Int32) -> Int64 {
+    private func contentBytes(under node: UInt32) -> Int64 {
         var bytes: Int64 = 0
-        for n in [node] + tree.descendants(of: node) {
-            if case .entry(let ref) = tree[n].content {
-                let layer = indexes[Int(ref.layer)]
-                if layer.kind(Int(ref.index)) == .regular { bytes += layer.size(Int(ref.index)) }
-            }
+        tree.forEachPresent(inSubtreeOf: node) { n in
+            let content = tree[n].content
+            if content != FileTree.implicit { bytes += records.regularSize(content) }
         }
         return bytes
     }
@@ -201,7 +238,7 @@ struct MergeBuilder {
     // MARK: Output
 
     mutating func makePlan() throws -> MergePlan {
-        let keptTree = kept ?? FileTree()
+        latestRecord = []
         var entries: [PlannedEntry] = []
         var layerSize: Int64 = Int64(TarWriter.endOfArchive.count)
         var contentBytes: Int64 = 0
@@ -209,54 +246,49 @@ struct MergeBuilder {
         var carried = [Int64](repeating: 0, count: layers.count)
 
         // Roots some hard link resolves to: only their members can form groups in the output.
-        var linkedRoots = Set<RecordRef>()
-        for (l, layerRoots) in linkRoots.enumerated() {
-            for (i, root) in layerRoots.enumerated() where root != RecordRef(layer: Int32(l), index: Int32(i)) {
-                linkedRoots.insert(root)
-            }
-        }
-        var groupFirst: [RecordRef: ByteString] = [:]
+        let linkedRoots = Set(linkRoots.values)
+        // The node of each group's first member written.
+        var groupFirst: [UInt32: UInt32] = [:]
 
         func add(_ planned: PlannedEntry) throws {
-            let header = header(for: planned)
+            let header = MergePlan.header(for: planned, tree: tree, records: records)
             layerSize += try TarWriter.encodedSize(of: header)
             if header.kind == .regular {
                 contentBytes += header.size
-                if case .entry(_, let root) = planned.action { carried[Int(root.layer)] += header.size }
+                if planned.action == .entry { carried[records.layer(planned.source)] += header.size }
             }
             entries.append(planned)
         }
 
-        if case .entry(let ref) = tree[FileTree.root].content, tree[FileTree.root].content != keptTree[FileTree.root].content {
-            try add(PlannedEntry(name: "./", action: .entry(ref, root: ref)))
+        let root = tree[FileTree.root].content
+        if root != FileTree.implicit, root != (kept ?? .empty).content(FileTree.root) {
+            try add(PlannedEntry(node: FileTree.root, action: .entry, record: root, source: root))
         }
 
         var walk = MergedTreeWalk(final: tree, kept: kept)
         if walk.hidesEveryKeptPath {
-            try add(PlannedEntry(name: WhiteoutName.opaqueMarkerName, action: .opaqueMarker))
+            try add(PlannedEntry(node: FileTree.root, action: .opaqueMarker))
         }
         while let step = walk.next() {
             let out = step.output
-            let path = step.path
+            let node = step.node
             if out.writeWhiteout {
-                try add(PlannedEntry(name: ByteString(step.prefix + WhiteoutName.prefix.bytes + step.name.bytes), action: .whiteout))
+                try add(PlannedEntry(node: node, action: .whiteout))
             }
-            if out.writeEntry, let fc = step.node, case .entry(let ref) = tree[fc].content {
-                let root = linkRoots[Int(ref.layer)][Int(ref.index)]
-                if tree[fc].isDirectory {
-                    try add(PlannedEntry(name: ByteString(path + [UInt8(ascii: "/")]), action: .entry(ref, root: ref)))
+            let record = tree[node].content
+            if out.writeEntry, step.isPresent, record != FileTree.implicit {
+                let root = linkRoot(record)
+                if tree[node].isDirectory {
+                    try add(PlannedEntry(node: node, action: .entry, record: record, source: record))
                 } else if linkedRoots.contains(root), let first = groupFirst[root] {
-                    try add(PlannedEntry(name: ByteString(path), action: .hardLink(ref, target: first)))
+                    try add(PlannedEntry(node: node, action: .hardLink, record: record, source: first))
                 } else {
-                    // A file's output name is its normalized name: share the record's storage.
-                    let recordName = indexes[Int(ref.layer)].name(Int(ref.index))
-                    let name = recordName.bytes == path ? recordName : ByteString(path)
-                    if linkedRoots.contains(root) { groupFirst[root] = name }
-                    try add(PlannedEntry(name: name, action: .entry(ref, root: root)))
+                    if linkedRoots.contains(root) { groupFirst[root] = node }
+                    try add(PlannedEntry(node: node, action: .entry, record: record, source: root))
                 }
             }
             if out.writeOpaqueMarker {
-                try add(PlannedEntry(name: ByteString(path + [UInt8(ascii: "/")] + WhiteoutName.opaqueMarkerName.bytes), action: .opaqueMarker))
+                try add(PlannedEntry(node: node, action: .opaqueMarker))
             }
         }
 
@@ -270,10 +302,6 @@ struct MergeBuilder {
             flattenedEntryCount: entries.count,
             flattenedContentBytes: contentBytes
         )
-        return MergePlan(layers: layers, keptLayerCount: keptCount, indexes: indexes, entries: entries, layerSize: layerSize, headerBytesRead: headerBytesRead, analysis: analysis)
-    }
-
-    func header(for planned: PlannedEntry) -> TarEntry {
-        MergePlan.header(for: planned, indexes: indexes)
+        return MergePlan(layers: layers, keptLayerCount: keptCount, records: records, tree: tree, entries: entries, layerSize: layerSize, headerBytesRead: headerBytesRead, analysis: analysis)
     }
 }

@@ -9,6 +9,7 @@ public struct MergeError: Error, CustomStringConvertible, Sendable {
             case rootNotDirectory = "root entry is not a directory"
             case emptyWhiteout = "whiteout without a name"
             case invalidOptions = "invalid merge options"
+            case tooLarge = "image too large to merge"
             case sourceChanged = "layer changed while merging"
             case internalInconsistency = "internal inconsistency"
         }
@@ -28,6 +29,9 @@ public struct MergeError: Error, CustomStringConvertible, Sendable {
         public static let emptyWhiteout = Code(.emptyWhiteout)
         /// The caller's options do not fit the image (keeping more layers than there are…).
         public static let invalidOptions = Code(.invalidOptions)
+        /// The image has more entries, or longer names, than a merge can address (4 billion
+        /// entries, 4 GB of packed headers or names).
+        public static let tooLarge = Code(.tooLarge)
         /// A layer's bytes differ from what was indexed (the spool was modified).
         public static let sourceChanged = Code(.sourceChanged)
         /// The merge wrote something other than it planned (a bug: please report it).

@@ -1,31 +1,45 @@
 import Crypto
 
-/// One entry of the flattened layer, described by reference to the indexed input layers.
+/// One entry of the flattened layer, described by reference to the merged tree and the
+/// indexed headers: 16 bytes, whatever the path's length.
 struct PlannedEntry: Sendable {
-    enum Action: Sendable {
-        /// Write the record's header under the new name; content (and, for a materialized hard
-        /// link, the kind) come from `root`.
-        case entry(RecordRef, root: RecordRef)
-        /// Write the record's header as a hard link to `target`, an earlier output entry.
-        case hardLink(RecordRef, target: ByteString)
+    enum Action: UInt8, Sendable {
+        /// `record`'s header at `node`'s path; content (and, for a materialized hard link, the
+        /// kind) come from the record `source`.
+        case entry
+        /// `record`'s header as a hard link to the path of node `source`, an earlier output entry.
+        case hardLink
+        /// Deletes the kept layers' path at `node`.
         case whiteout
+        /// Hides the kept layers' children of the directory at `node`.
         case opaqueMarker
     }
 
-    var name: ByteString
+    var node: UInt32
+    var record: UInt32
+    var source: UInt32
     var action: Action
+
+    init(node: UInt32, action: Action, record: UInt32 = FileTree.none, source: UInt32 = FileTree.none) {
+        self.node = node
+        self.record = record
+        self.source = source
+        self.action = action
+    }
 }
 
 /// The flattened layer, planned: every output entry, the exact size, and the analysis.
 ///
-/// A plan holds the indexed headers of every input layer (memory grows with the number of
-/// entries, never with content size) and reads content only in ``write(chunkSize:to:)``.
+/// A plan holds the indexed headers of every input layer and the merged tree (memory grows with
+/// the number of entries, never with content size) and reads content only in
+/// ``write(chunkSize:to:)``.
 public struct MergePlan: Sendable {
     /// The layers merged, lowest first.
     public let layers: [LayerSource]
     /// How many of the lowest layers a partial flatten keeps unchanged.
     public let keptLayerCount: Int
-    let indexes: [LayerIndex]
+    let records: RecordTable
+    let tree: FileTree
     let entries: [PlannedEntry]
     /// The exact byte size of the flattened layer tar ``write(chunkSize:to:)`` produces.
     public let layerSize: Int64
@@ -39,22 +53,33 @@ public struct MergePlan: Sendable {
     /// The layers the flattened layer replaces.
     public var squashedLayers: ArraySlice<LayerSource> { layers[keptLayerCount...] }
 
+    /// Bytes the plan holds for its entries, paths and headers (not counting the process).
+    public var bookkeepingBytes: Int {
+        records.byteCount + tree.byteCount + entries.capacity * MemoryLayout<PlannedEntry>.stride
+    }
+
     /// The headers of the flattened layer, in output order (for inspection and tests; the
     /// content is not read).
     public func outputEntries() -> [TarEntry] {
-        entries.map { Self.header(for: $0, indexes: indexes) }
+        entries.map { Self.header(for: $0, tree: tree, records: records) }
     }
 
-    static func header(for planned: PlannedEntry, indexes: [LayerIndex]) -> TarEntry {
-        func entry(_ ref: RecordRef) -> TarEntry { indexes[Int(ref.layer)][Int(ref.index)].entry }
+    static func header(for planned: PlannedEntry, tree: FileTree, records: RecordTable) -> TarEntry {
+        var name: [UInt8] = []
         switch planned.action {
-        case .entry(let ref, let root):
-            var header = entry(ref)
-            header.name = planned.name
-            if ref != root {
+        case .entry:
+            var header = records[planned.record].entry
+            if planned.node == FileTree.root {
+                name = Array("./".utf8)
+            } else {
+                tree.appendPath(of: planned.node, to: &name)
+                if tree[planned.node].isDirectory { name.append(UInt8(ascii: "/")) }
+            }
+            header.name = ByteString(name)
+            if planned.source != planned.record {
                 // A hard link standing alone (or first of its group): it becomes what it links
                 // to, keeping its own metadata (the same inode's, when the layer was made).
-                let target = entry(root)
+                let target = records[planned.source].entry
                 header.kind = target.kind
                 header.size = target.kind == .regular ? target.size : 0
                 header.linkName = target.kind == .symbolicLink ? target.linkName : .empty
@@ -64,19 +89,30 @@ public struct MergePlan: Sendable {
                 header.linkName = .empty
             }
             return header
-        case .hardLink(let ref, let target):
-            var header = entry(ref)
-            header.name = planned.name
+        case .hardLink:
+            var header = records[planned.record].entry
+            tree.appendPath(of: planned.node, to: &name)
+            header.name = ByteString(name)
             header.kind = .hardLink
             header.size = 0
-            header.linkName = target
+            header.linkName = ByteString(tree.path(of: planned.source))
             header.deviceMajor = 0
             header.deviceMinor = 0
             return header
         case .whiteout, .opaqueMarker:
+            if planned.action == .whiteout {
+                let parent = tree[planned.node].parent
+                tree.appendPath(of: parent, to: &name)
+                if parent != FileTree.root { name.append(UInt8(ascii: "/")) }
+                name += WhiteoutName.prefix.bytes + tree.name(of: planned.node).bytes
+            } else {
+                tree.appendPath(of: planned.node, to: &name)
+                if planned.node != FileTree.root { name.append(UInt8(ascii: "/")) }
+                name += WhiteoutName.opaqueMarkerName.bytes
+            }
             // moby writes whiteouts as empty regular files; a fixed mode and time keep the
             // output deterministic.
-            return TarEntry(name: planned.name, kind: .regular, mode: 0, size: 0, modificationTime: .zero)
+            return TarEntry(name: ByteString(name), kind: .regular, mode: 0, size: 0, modificationTime: .zero)
         }
     }
 
@@ -119,16 +155,12 @@ public struct MergePlan: Sendable {
         }
 
         for planned in entries {
-            let header = Self.header(for: planned, indexes: indexes)
+            let header = Self.header(for: planned, tree: tree, records: records)
             try await append(try TarWriter.encodeHeader(header))
-            guard header.kind == .regular, header.size > 0 else { continue }
-            let source: RecordRef
-            switch planned.action {
-            case .entry(_, let root): source = root
-            default: continue
-            }
-            let layer = layers[Int(source.layer)]
-            var position = indexes[Int(source.layer)].contentOffset(Int(source.index))
+            guard header.kind == .regular, header.size > 0, planned.action == .entry else { continue }
+            let source = records[planned.source]
+            let layer = layers[source.layer]
+            var position = source.contentOffset
             var remaining = header.size
             while remaining > 0 {
                 let want = Int(min(remaining, Int64(out.free)))
