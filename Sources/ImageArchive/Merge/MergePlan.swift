@@ -116,6 +116,9 @@ public struct MergePlan: Sendable {
         }
     }
 
+    /// Files up to this size are read through a ``ReadAheadWindow``.
+    static let smallFileSize: Int64 = 32 << 10
+
     /// What ``write(chunkSize:to:)`` produced.
     public struct WriteResult: Hashable, Sendable {
         /// `sha256:<hex>` of the layer tar: the new layer's diff ID.
@@ -138,6 +141,9 @@ public struct MergePlan: Sendable {
         var hasher = SHA256()
         var written: Int64 = 0
         var contentRead: Int64 = 0
+        // Small files are read through a window per layer: output order follows the layers'
+        // own order closely (both are sorted walks of the tree), so neighbours share a read.
+        var windows = [ReadAheadWindow?](repeating: nil, count: layers.count)
 
         func flush() async throws {
             guard out.count > 0 else { return }
@@ -160,11 +166,18 @@ public struct MergePlan: Sendable {
             guard header.kind == .regular, header.size > 0, planned.action == .entry else { continue }
             let source = records[planned.source]
             let layer = layers[source.layer]
+            if header.size <= Self.smallFileSize, windows[source.layer] == nil {
+                windows[source.layer] = ReadAheadWindow(region: layer.region, capacity: 64 << 10)
+            }
             var position = source.contentOffset
             var remaining = header.size
             while remaining > 0 {
                 let want = Int(min(remaining, Int64(out.free)))
-                let got = try out.fill(count: want) { try layer.region.read(into: $0, at: position) }
+                let got = try out.fill(count: want) { buffer in
+                    header.size <= Self.smallFileSize
+                        ? try windows[source.layer]!.read(into: buffer, at: position)
+                        : try layer.region.read(into: buffer, at: position)
+                }
                 guard got == want else {
                     throw MergeError(.sourceChanged, layer: layer.label, entry: header.name.description, detail: "content ended \(remaining - Int64(got)) bytes early at offset \(position + Int64(got))")
                 }

@@ -32,10 +32,12 @@ public struct TarReader {
     private var globalRecords: [PAXRecord] = []
     private var lastUserName = ByteString.empty
     private var lastGroupName = ByteString.empty
+    private var window: ReadAheadWindow
 
     public init(region: FileRegion, source: String = "") {
         self.region = region
         self.source = source
+        window = ReadAheadWindow(region: region)
     }
 
     /// The next entry, or nil at the end of the archive.
@@ -163,8 +165,8 @@ public struct TarReader {
         var displayName: String { String(decoding: name, as: UTF8.self) }
     }
 
-    private func readRegion(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws -> Int {
-        do { return try region.read(into: buffer, at: offset) } catch let e as FileAccessError {
+    private mutating func readRegion(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws -> Int {
+        do { return try window.read(into: buffer, at: offset) } catch let e as FileAccessError {
             throw error(.ioFailure, offset, nil, e.description)
         }
     }
