@@ -166,6 +166,7 @@ let package = Package(
                 "FlattenProtocol",
                 "FlattenSecurity",
                 "Flattening",
+                "FleetFormatting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -42,7 +42,7 @@ extension Agent {
                 for: ending, stop: stop, leaseToken: claim.leaseToken, image: job.image, agentName: context.name)
             {
                 let pending = PendingReport(
-                    jobId: job.id, image: job.image, report: report, lastProgress: control.progress, finishedAt: Date())
+                    jobId: job.id, image: job.image, report: report, lastProgress: control.lastReport, finishedAt: Date())
                 await deliver(pending, context: context, logger: logger)
             } else {
                 logger.warning("abandoned: the job is no longer this agent's, nothing is reported", metadata: [

@@ -18,14 +18,32 @@ public enum Formatting {
         return (negative ? "-" : "") + number + units[unit]
     }
 
-    /// `0.8s`, `12s`, `3m04s`, `1h02m`.
+    /// `0.8s`, `12s`, `3m04s`, `1h02m`; `-` when not a finite, non-negative number.
     public static func duration(_ seconds: Double) -> String {
         guard seconds.isFinite, seconds >= 0 else { return "-" }
         if seconds < 10 { return String(format: "%.1fs", seconds) }
         if seconds < 60 { return "\(Int(seconds.rounded()))s" }
-        let total = Int(seconds.rounded())
+        // Capped so that an absurd estimate (a rate of a byte an hour) cannot overflow `Int`.
+        let total = Int(min(seconds, 1e12).rounded())
         if total < 3600 { return String(format: "%dm%02ds", total / 60, total % 60) }
         return String(format: "%dh%02dm", total / 3600, total % 3600 / 60)
+    }
+
+    /// `410MB/s`.
+    public static func rate(_ bytesPerSecond: Double) -> String {
+        guard bytesPerSecond.isFinite, bytesPerSecond >= 0 else { return "-" }
+        return bytes(Int64(min(bytesPerSecond, Double(Int64.max / 2)).rounded())) + "/s"
+    }
+
+    /// `410MB/s, ETA 7.0s`, `410MB/s` when the total is unknown, `stalled` at a rate of 0: the
+    /// speed the agent measured at its last heartbeat. `nil` when the progress carries no rate
+    /// (an agent of before rates, or a phase that has not moved yet).
+    public static func rateAndETA(_ progress: JobProgress) -> String? {
+        guard let bytesPerSecond = progress.bytesPerSecond else { return nil }
+        guard bytesPerSecond > 0 else { return "stalled" }
+        var text = rate(bytesPerSecond)
+        if let remaining = progress.secondsRemaining { text += ", ETA " + duration(remaining) }
+        return text
     }
 
     /// `5 seconds ago`, `3 minutes ago`, `2 hours ago`, `4 days ago`.
@@ -50,15 +68,17 @@ public enum Formatting {
         String(id.uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12))
     }
 
-    /// `merging 45%`, `saving 12.3MB`, or the phase alone.
+    /// `merging 45%`, `saving 12.3MB`, or the phase alone; then the rate and ETA when the
+    /// progress carries a rate (`merging 45% 410MB/s, ETA 7.0s`).
     public static func progress(_ progress: JobProgress) -> String {
+        var text = progress.phase.rawValue
         if let fraction = progress.fractionDone {
-            return "\(progress.phase.rawValue) \(Int(fraction * 100))%"
+            text += " \(Int(fraction * 100))%"
+        } else if progress.bytesDone > 0 {
+            text += " \(bytes(progress.bytesDone))"
         }
-        if progress.bytesDone > 0 {
-            return "\(progress.phase.rawValue) \(bytes(progress.bytesDone))"
-        }
-        return progress.phase.rawValue
+        if let rate = rateAndETA(progress) { text += " " + rate }
+        return text
     }
 
     /// How long the job's last attempt ran (claim to finish, or to now while it runs).

@@ -42,6 +42,30 @@ struct LeaseTests {
         }
     }
 
+    @Test("a heartbeat's rate is stored and shown; one without a rate (an older agent) has none")
+    func heartbeatRatePassesThrough() async throws {
+        try await TestFleet.run { fleet in
+            let agent = try await fleet.api.register("a")
+            _ = try await fleet.api.submit(.to(.host("a")))
+            let claim = try #require(try await fleet.api.claim(agent))
+            let withRate = JobProgress(phase: .merging, bytesDone: 400, bytesTotal: 1000, bytesPerSecond: 120.5)
+            try expectStatus(try await fleet.api.send(
+                .post, APIPath.jobHeartbeat(claim.job.id), token: agent.token,
+                json: Heartbeat(leaseToken: claim.leaseToken, progress: withRate)), .ok)
+            #expect(try await fleet.api.job(claim.job.id).progress == withRate)
+
+            try expectStatus(try await fleet.api.send(
+                .post, APIPath.jobHeartbeat(claim.job.id), token: agent.token,
+                json: Heartbeat(leaseToken: claim.leaseToken, progress: JobProgress(phase: .merging, bytesDone: 1, bytesPerSecond: -1))),
+                .badRequest)
+
+            try expectStatus(try await fleet.api.heartbeat(agent, claim), .ok)
+            let progress = try await fleet.api.job(claim.job.id).progress
+            #expect(progress == JobProgress(phase: .merging, bytesDone: 10, bytesTotal: 100))
+            #expect(progress?.bytesPerSecond == nil)
+        }
+    }
+
     @Test("a skipped completion stores the reason")
     func skipped() async throws {
         try await TestFleet.run { fleet in

@@ -5,6 +5,9 @@ extension Heartbeat: ValidatedMessage {
         if let total = progress.bytesTotal {
             try FieldRules.integer(total, "progress.bytesTotal", in: ProtocolLimits.countRange)
         }
+        if let rate = progress.bytesPerSecond {
+            try FieldRules.nonNegative(rate, "progress.bytesPerSecond")
+        }
     }
 }
 

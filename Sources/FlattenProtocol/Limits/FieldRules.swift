@@ -58,6 +58,11 @@ enum FieldRules {
         guard range.contains(value) else { throw .outOfRange(field, value: "\(value)", range: range) }
     }
 
+    /// A measured amount (a rate): a finite number, 0 or more.
+    static func nonNegative(_ value: Double, _ field: String) throws(ProtocolValidationError) {
+        guard value.isFinite, value >= 0 else { throw .negativeNumber(field, value: value) }
+    }
+
     /// A key for an error message: escaped, and cut so that a huge key does not make a huge message.
     static func quoted(_ key: String) -> String {
         let cut = key.unicodeScalars.count > 40 ? String(String.UnicodeScalarView(key.unicodeScalars.prefix(40))) + "…" : key

@@ -12,7 +12,7 @@ public struct ProtocolValidationError: Error, Sendable, Hashable, CustomStringCo
         public static let tooLong = Kind(name: "tooLong")
         /// A string is empty where it must not be.
         public static let empty = Kind(name: "empty")
-        /// An integer is outside its range.
+        /// A number is outside its range.
         public static let outOfRange = Kind(name: "outOfRange")
         /// A string holds a control character (or NUL) where none is allowed.
         public static let controlCharacter = Kind(name: "controlCharacter")
@@ -23,6 +23,7 @@ public struct ProtocolValidationError: Error, Sendable, Hashable, CustomStringCo
         case tooMany(count: Int, limit: Int)
         case empty
         case outOfRange(value: String, range: String)
+        case negativeNumber(value: String)
         case controlCharacter(scalar: UInt32, nulOnly: Bool)
     }
 
@@ -39,7 +40,7 @@ public struct ProtocolValidationError: Error, Sendable, Hashable, CustomStringCo
         switch problem {
         case .tooLong, .tooMany: .tooLong
         case .empty: .empty
-        case .outOfRange: .outOfRange
+        case .outOfRange, .negativeNumber: .outOfRange
         case .controlCharacter: .controlCharacter
         }
     }
@@ -54,6 +55,8 @@ public struct ProtocolValidationError: Error, Sendable, Hashable, CustomStringCo
             "\(field) must not be empty"
         case .outOfRange(let value, let range):
             "\(field) must be an integer from \(range) (it is \(value))"
+        case .negativeNumber(let value):
+            "\(field) must be a number of at least 0 (it is \(value))"
         case .controlCharacter(let scalar, let nulOnly):
             nulOnly
                 ? "\(field) must not contain NUL (U+0000)"
@@ -75,6 +78,10 @@ public struct ProtocolValidationError: Error, Sendable, Hashable, CustomStringCo
 
     static func outOfRange<Value: BinaryInteger>(_ field: String, value: String, range: ClosedRange<Value>) -> Self {
         Self(field: field, problem: .outOfRange(value: value, range: "\(range.lowerBound) to \(range.upperBound)"))
+    }
+
+    static func negativeNumber(_ field: String, value: Double) -> Self {
+        Self(field: field, problem: .negativeNumber(value: "\(value)"))
     }
 
     static func controlCharacter(_ field: String, scalar: Unicode.Scalar, nulOnly: Bool) -> Self {

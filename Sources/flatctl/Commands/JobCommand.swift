@@ -46,6 +46,8 @@ struct JobCommand: InterruptibleCommand {
                 if let total = progress.bytesTotal { text += " of \(Formatting.bytes(total))" }
                 if let fraction = progress.fractionDone { text += " (\(Int(fraction * 100))%)" }
             }
+            // The rate and ETA as the agent measured them at its last heartbeat.
+            if let rate = Formatting.rateAndETA(progress) { text += " " + rate }
             lines.append(("Progress", text))
         }
         if let result = job.result {

@@ -66,7 +66,7 @@ struct BatchWatcher {
         }
     }
 
-    /// `host-a  [########............]  40%  merging 12.0MB/30.0MB`
+    /// `host-a  [########............]  40%  merging 12.0MB/30.0MB 410MB/s, ETA 44s`
     static func barLine(_ job: Job, nameWidth: Int, width: Int) -> String {
         let name = job.agentName.padding(toLength: nameWidth, withPad: " ", startingAt: 0)
         let status: String
@@ -83,6 +83,7 @@ struct BatchWatcher {
                 text += " " + Formatting.bytes(progress.bytesDone)
                 if let total = progress.bytesTotal { text += "/" + Formatting.bytes(total) }
             }
+            if let rate = Formatting.rateAndETA(progress) { text += " " + rate }
             if job.cancelRequested { text += " (canceling)" }
             status = text
         case .queued:
