@@ -46,6 +46,16 @@ final class CountingSink: @unchecked Sendable {
     var bytes: Int64 = 0
 }
 
+/// The environment variable through which the benchmark hands `--memory-budget` to its
+/// `--measure` children.
+let memoryBudgetVariable = "MERGE_BENCHMARK_MEMORY_BUDGET_MIB"
+
+/// The merge's memory: `--memory-budget` of the parent, or all in memory.
+func mergeMemory(spillingTo directory: String) -> MergeMemory {
+    guard let text = ProcessInfo.processInfo.environment[memoryBudgetVariable], let mib = Int(text) else { return .unlimited }
+    return MergeMemory(budget: mib << 20, directory: directory)
+}
+
 func runMeasureMode(path: String, loadArchive: Bool) async throws {
     let temporaryDirectory = (path as NSString).deletingLastPathComponent
     let baseline = procStatusKiB("VmRSS")
@@ -60,7 +70,7 @@ func runMeasureMode(path: String, loadArchive: Bool) async throws {
         figures += [("total_seconds", "\(now() - start)"), ("archive_bytes", "\(result.archiveSize)"), ("image_id", result.imageID)]
     } else {
         let (layers, _) = try archive.layerSources(of: archive.images[0], temporaryDirectory: temporaryDirectory)
-        let plan = try LayerMerge.plan(layers: layers)
+        let plan = try LayerMerge.plan(layers: layers, memory: mergeMemory(spillingTo: temporaryDirectory))
         let planned = now()
         let planRSS = ownPeakRSSKiB()
         let sink = CountingSink()
@@ -73,6 +83,7 @@ func runMeasureMode(path: String, loadArchive: Bool) async throws {
             ("header_bytes_read", "\(archive.headerBytesRead + plan.headerBytesRead)"), ("content_bytes_read", "\(result.contentBytesRead)"),
             ("wasted_bytes", "\(plan.analysis.wastedBytes)"), ("dive_wasted_bytes", "\(plan.analysis.diveWastedBytes)"),
             ("dive_efficiency", "\(plan.analysis.diveEfficiency)"),
+            ("spilled_bytes", "\(plan.spilledBytes)"), ("budget_trims", "\(plan.budgetTrims)"),
         ]
     }
     figures.append(("peak_rss_kib", "\(ownPeakRSSKiB())"))

@@ -16,6 +16,8 @@ struct BenchmarkOptions {
     var runs: Int?
     /// `--tmpdir DIR`: where the temporary directory goes (default `$TMPDIR`, else /tmp).
     var temporaryParent: String?
+    /// `--memory-budget MIB`: the merges' ``MergeMemory`` budget (default: none, all in memory).
+    var memoryBudgetMiB: Int?
     /// The legacy positional form `[size-MB] [runs] [base-files]`.
     var legacySizeMB: Int64 = 400
     var legacyRuns: Int = 3
@@ -70,6 +72,9 @@ let usageText = """
                        entries, 1 above; 3 for --bytes up to 4 GB, else 1)
       --tmpdir DIR     put the temporary directory in DIR (default $TMPDIR, else /tmp); it is
                        removed at the end, also after a failure or an interrupt
+      --memory-budget MIB
+                       merge with tables spilled to temporary files past MIB MiB (what
+                       flatten-agent's --memory-budget does); default: all tables in memory
       -h, --help       this text
 
     Several of --entries, --bytes, --curve, --stress may be given; they run in that order.
@@ -138,6 +143,9 @@ func parseInvocation(_ arguments: [String]) throws -> Invocation {
             options.runs = n
         case "--tmpdir":
             options.temporaryParent = try value(for: argument)
+        case "--memory-budget":
+            guard let mib = Int(try value(for: argument)), mib >= 1 else { throw UsageError(description: "--memory-budget needs a size in MiB of at least 1, not '\(arguments[index])'") }
+            options.memoryBudgetMiB = mib
         case "--generate", "--measure":
             throw UsageError(description: "\(argument) is internal and must come first")
         default:

@@ -70,6 +70,10 @@ case .measure(let path, let loadArchive):
     }
 
 case .benchmark(let options):
+    if let mib = options.memoryBudgetMiB {
+        setenv(memoryBudgetVariable, String(mib), 1)
+        print("merges spill their tables to temporary files past a budget of \(mib) MiB")
+    }
     let parent = options.temporaryParent ?? ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
     let workspace: Workspace
     do {

@@ -57,7 +57,7 @@ public final class Agent: Service {
         do {
             if let identity = try await establishIdentity(state: state, engine: engine) {
                 let client = CoordinatorClient(endpoint: endpoint, agentToken: identity.agentToken)
-                let flattener = AgentFlattener(engine: engine, workDirectory: workDirectory, logger: logger)
+                let flattener = AgentFlattener(engine: engine, workDirectory: workDirectory, mergeMemoryBudget: configuration.mergeMemoryBudget, logger: logger)
                 let monitor = EngineMonitor(
                     health: EngineHealth(engine: engine), client: client, backoff: configuration.backoff, logger: logger)
                 let context = RunContext(

@@ -2,6 +2,7 @@ import CoordinatorHTTPClient
 import DockerEngine
 import FlattenProtocol
 import FlattenSecurity
+import Flattening
 import Foundation
 import UnixSignals
 
@@ -25,6 +26,9 @@ public struct AgentConfiguration: Sendable {
     public var stateDirectory: String
     /// Where images are spooled while flattening; nil means `<state dir>/work`.
     public var workDirectory: String?
+    /// Bytes of a merge's tables kept in memory before the rest spills to the work directory;
+    /// nil keeps them all in memory.
+    public var mergeMemoryBudget: Int?
     /// The engine to flatten on.
     public var dockerHost: DockerHost
     /// How often running jobs heartbeat.
@@ -47,6 +51,7 @@ public struct AgentConfiguration: Sendable {
         concurrency: Int = 1,
         stateDirectory: String,
         workDirectory: String? = nil,
+        mergeMemoryBudget: Int? = FlattenJob.defaultMergeMemoryBudget,
         dockerHost: DockerHost = .default,
         heartbeat: HeartbeatSchedule = .default,
         claimWait: Duration = .seconds(25),
@@ -63,6 +68,7 @@ public struct AgentConfiguration: Sendable {
         self.concurrency = concurrency
         self.stateDirectory = stateDirectory
         self.workDirectory = workDirectory
+        self.mergeMemoryBudget = mergeMemoryBudget
         self.dockerHost = dockerHost
         self.heartbeat = heartbeat
         self.claimWait = claimWait

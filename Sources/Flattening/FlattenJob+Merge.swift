@@ -30,7 +30,8 @@ extension FlattenJob {
             }
             return try FlattenedImage(
                 archive: archive, keepingLowest: subject.kept.count, repoTags: [], keptLayers: .omit,
-                temporaryDirectory: context.directory.path
+                temporaryDirectory: context.directory.path,
+                memory: MergeMemory(budget: mergeMemoryBudget, directory: context.directory.path)
             )
         }
         try Task.checkCancellation()

@@ -1,6 +1,7 @@
 import DockerEngine
 import FlattenProtocol
 import Foundation
+import ImageArchive
 import Logging
 
 /// One flatten of one image on one engine.
@@ -50,6 +51,9 @@ public struct FlattenJob: Sendable {
     /// the temporary-image label).
     public let id: String
     public var layerDelivery: LayerDelivery
+    /// Bytes of the merge's tables kept in memory before the rest spills to the work directory
+    /// (``MergeMemory``); nil keeps them all in memory.
+    public var mergeMemoryBudget: Int?
     public let logger: Logger
 
     public init(
@@ -60,6 +64,7 @@ public struct FlattenJob: Sendable {
         registryAuth: RegistryAuth? = nil,
         id: String = FlattenJob.makeID(),
         layerDelivery: LayerDelivery = .automatic,
+        mergeMemoryBudget: Int? = FlattenJob.defaultMergeMemoryBudget,
         logger: Logger = FlattenJob.silentLogger
     ) {
         self.image = image
@@ -69,8 +74,12 @@ public struct FlattenJob: Sendable {
         self.registryAuth = registryAuth
         self.id = id
         self.layerDelivery = layerDelivery
+        self.mergeMemoryBudget = mergeMemoryBudget
         self.logger = logger
     }
+
+    /// The merge's memory budget unless told otherwise (``MergeMemory/defaultBudget``).
+    public static let defaultMergeMemoryBudget: Int? = MergeMemory.defaultBudget
 
     /// A logger that drops everything: the default.
     public static let silentLogger = Logger(label: "Flattening", factory: { _ in SwiftLogNoOpLogHandler() })

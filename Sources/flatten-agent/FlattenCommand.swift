@@ -69,6 +69,7 @@ struct FlattenCommand: AsyncParsableCommand {
     var layerDelivery: FlattenJob.LayerDelivery = .automatic
 
     @OptionGroup var engineOptions: EngineOptions
+    @OptionGroup var memoryBudget: MemoryBudgetOption
 
     func validate() throws {
         let modes = [keepLayers != nil, baseImage != nil, keepShared].filter { $0 }.count
@@ -114,7 +115,7 @@ struct FlattenCommand: AsyncParsableCommand {
                 let job = FlattenJob(
                     image: reference, options: options, engine: engine,
                     workDirectory: engineOptions.resolvedWorkDirectory, registryAuth: auth,
-                    layerDelivery: layerDelivery
+                    layerDelivery: layerDelivery, mergeMemoryBudget: memoryBudget.bytes
                 )
                 return try await job.run(progress: progress.callback)
             }

@@ -62,6 +62,8 @@ struct RunCommand: AsyncParsableCommand {
         valueName: "dir"))
     var workDirectory: String?
 
+    @OptionGroup var memoryBudget: MemoryBudgetOption
+
     @Option(name: .customLong("heartbeat-seconds"), help: ArgumentHelp(
         "Seconds between heartbeats of a running job (±20% jitter); keep it well under the coordinator's --lease-seconds.",
         valueName: "seconds"))
@@ -171,6 +173,7 @@ struct RunCommand: AsyncParsableCommand {
             concurrency: concurrency,
             stateDirectory: stateDirectory ?? fromEnvironment("FLATTEN_STATE_DIR") ?? "/var/lib/flatten-agent",
             workDirectory: workDirectory,
+            mergeMemoryBudget: memoryBudget.bytes,
             dockerHost: host,
             heartbeat: HeartbeatSchedule(interval: .milliseconds(Int64(heartbeatSeconds * 1000))),
             claimWait: .milliseconds(Int64(claimWaitSeconds * 1000)),

@@ -1,18 +1,31 @@
+import Foundation
 import Testing
 @testable import ImageArchive
 
 /// The merge's packed tables, without I/O: what goes in comes out exactly.
 @Suite("Merge tables")
 struct MergeTablesTests {
+    /// The tables in memory, and mapped from temporary files under a budget so small that
+    /// every check drops their pages.
+    static let memories = ["memory", "spilled"]
+
+    private static func space(_ kind: String, in dir: TemporaryDirectory) -> TableSpace {
+        TableSpace(memory: kind == "memory" ? .unlimited : MergeMemory(budget: 1, directory: dir.path))
+    }
+
     private func child(_ tree: inout FileTree, _ parent: UInt32, _ name: String, create: Bool = true) throws -> UInt32? {
         try Array(name.utf8).withUnsafeBufferPointer { try tree.child(of: parent, named: $0, create: create) }
     }
 
-    @Test func treeFindsEveryPathAfterTheIndexGrows() throws {
-        var tree = FileTree()
+    @Test(arguments: memories)
+    func treeFindsEveryPathAfterTheIndexGrows(memory: String) throws {
+        let work = try TemporaryDirectory(); defer { work.cleanup() }
+        let space = Self.space(memory, in: work)
+        var tree = try FileTree(space: space)
         let dir = try #require(try child(&tree, FileTree.root, "usr"))
         var nodes: [UInt32] = []
         for i in 0..<5000 { nodes.append(try #require(try child(&tree, dir, "file\(i)"))) }
+        space.enforceBudget()
         // The index grew several times: every name still finds its own node, and only it.
         for i in 0..<5000 {
             #expect(try child(&tree, dir, "file\(i)", create: false) == nodes[i])
@@ -24,7 +37,8 @@ struct MergeTablesTests {
     }
 
     @Test func removingASubtreeLeavesSiblingsAndAllowsReuse() throws {
-        var tree = FileTree()
+        let dir = try TemporaryDirectory(); defer { dir.cleanup() }
+        var tree = try FileTree(space: Self.space("memory", in: dir))
         let a = try #require(try child(&tree, FileTree.root, "a"))
         let b = try #require(try child(&tree, a, "b"))
         let c = try #require(try child(&tree, b, "c"))
@@ -46,7 +60,8 @@ struct MergeTablesTests {
     }
 
     @Test func siblingsOrderBytewise() throws {
-        var tree = FileTree()
+        let dir = try TemporaryDirectory(); defer { dir.cleanup() }
+        var tree = try FileTree(space: Self.space("memory", in: dir))
         let names = ["b", "a", "ab", "", "\u{e9}", "B", "a\u{0}"]
         var nodes: [UInt32] = []
         for name in names { nodes.append(try #require(try child(&tree, FileTree.root, name))) }
@@ -54,8 +69,11 @@ struct MergeTablesTests {
         #expect(sorted == names.map { ByteString($0) }.sorted())
     }
 
-    @Test func recordsComeBackExactly() throws {
-        var table = RecordTable()
+    @Test(arguments: memories)
+    func recordsComeBackExactly(memory: String) throws {
+        let dir = try TemporaryDirectory(); defer { dir.cleanup() }
+        let space = Self.space(memory, in: dir)
+        var table = try RecordTable(space: space)
         let entries: [TarReader.Record] = [
             .init(entry: TarEntry(name: "a", kind: .regular, mode: 0o4755, uid: 0, gid: 0, size: 12, modificationTime: TarTimestamp(seconds: 1_700_000_000, nanoseconds: 5)), headerOffset: 0, contentOffset: 512),
             .init(entry: TarEntry(name: "b", kind: .symbolicLink, mode: 0o777, uid: 1 << 40, gid: 65534, userName: "root", groupName: "nogroup", modificationTime: TarTimestamp(seconds: -86_400, nanoseconds: 999_999_999), linkName: "../x"), headerOffset: 1024, contentOffset: 3072),
@@ -67,6 +85,7 @@ struct MergeTablesTests {
         ]
         var ids: [UInt32] = []
         for (layer, record) in entries.enumerated() { ids.append(try table.append(record, layer: layer)) }
+        space.enforceBudget()
         for (layer, (id, record)) in zip(ids, entries).enumerated() {
             let back = table[id]
             var expected = record.entry
@@ -75,6 +94,34 @@ struct MergeTablesTests {
             #expect(back.layer == layer)
             #expect(back.headerOffset == record.headerOffset && back.contentOffset == record.contentOffset)
             #expect(table.kind(id) == record.entry.kind && table.size(id) == record.entry.size)
+        }
+    }
+
+    @Test(arguments: memories)
+    func tablesKeepTheirValuesAcrossGrowthAndDroppedPages(memory: String) throws {
+        let dir = try TemporaryDirectory(); defer { dir.cleanup() }
+        let space = Self.space(memory, in: dir)
+        let table: Table<UInt64> = try space.makeTable(name: "test")
+        for i in 0..<600_000 {
+            try table.append(UInt64(i) &* 0x9E37_79B9_7F4A_7C15)
+            space.tick()
+        }
+        for i in stride(from: 0, to: 600_000, by: 3) { table[i] = ~table[i] }
+        space.enforceBudget()
+        for i in 0..<600_000 {
+            let value = UInt64(i) &* 0x9E37_79B9_7F4A_7C15
+            if table[i] != (i % 3 == 0 ? ~value : value) {
+                Issue.record("element \(i) changed")
+                break
+            }
+        }
+        if memory == "spilled" {
+            #expect(space.trims > 0, "a budget of 1 byte drops the pages at every check")
+            #expect(space.spilledBytes >= 600_000 * 8)
+            // The files were unlinked when made: nothing is left in the directory, even now.
+            #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
+        } else {
+            #expect(space.trims == 0 && space.spilledBytes == 0)
         }
     }
 }

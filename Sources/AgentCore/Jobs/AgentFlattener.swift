@@ -13,6 +13,7 @@ import Logging
 struct AgentFlattener: Sendable {
     let engine: DockerClient
     let workDirectory: String
+    let mergeMemoryBudget: Int?
     let logger: Logger
 
     /// Flattens the job's image with the job's options.
@@ -23,6 +24,7 @@ struct AgentFlattener: Sendable {
             engine: engine,
             workDirectory: workDirectory,
             id: FlattenJob.makeID(from: job.id),
+            mergeMemoryBudget: mergeMemoryBudget,
             logger: logger)
         do {
             switch try await flatten.run(progress: progress) {

@@ -36,14 +36,15 @@ public struct FlattenedImage: Sendable {
     /// - Parameters:
     ///   - keepingLowest: layers to keep as they are (0 flattens everything).
     ///   - temporaryDirectory: where gzip-compressed layers are inflated (OCI layout).
-    public init(archive: SavedImageArchive, imageIndex: Int = 0, keepingLowest keptCount: Int = 0, repoTags: [String], keptLayers: KeptLayers = .include, temporaryDirectory: String) throws {
+    ///   - memory: how much of its tables the merge keeps in memory (``MergeMemory``).
+    public init(archive: SavedImageArchive, imageIndex: Int = 0, keepingLowest keptCount: Int = 0, repoTags: [String], keptLayers: KeptLayers = .include, temporaryDirectory: String, memory: MergeMemory = .unlimited) throws {
         guard archive.images.indices.contains(imageIndex) else {
             throw ImageArchiveError(.invalidArgument, member: "manifest.json", detail: "image \(imageIndex) requested, the archive has \(archive.images.count)")
         }
         let image = archive.images[imageIndex]
         let config = try archive.config(of: image)
         let (layers, _) = try archive.layerSources(of: image, temporaryDirectory: temporaryDirectory)
-        let plan = try LayerMerge.plan(layers: layers, keepingLowest: keptCount)
+        let plan = try LayerMerge.plan(layers: layers, keepingLowest: keptCount, memory: memory)
         try self.init(plan: plan, originalConfig: config, repoTags: repoTags, keptLayers: keptLayers)
     }
 

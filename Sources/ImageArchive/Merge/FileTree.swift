@@ -13,7 +13,7 @@ import Darwin
 ///
 /// Memory is a fixed 24 bytes a node, its name's bytes once (the component, not the whole
 /// path), and a slot or two of the hash index that finds a child by name: no per-node
-/// allocation, whatever the number of paths. Children form a list through their parent, so
+/// allocation, whatever the number of paths, all in ``Table``s of the merge's ``TableSpace``. Children form a list through their parent, so
 /// removing a subtree touches only the nodes in it.
 struct FileTree: Sendable {
     struct Node: Sendable {
@@ -57,19 +57,30 @@ struct FileTree: Sendable {
     static let none: UInt32 = .max
     static let implicit: UInt32 = .max
 
-    private(set) var nodes: [Node] = [Node(parent: none, firstChild: none, nextSibling: none, nameStart: 0, content: implicit, nameLength: 0, flags: Flag.present | Flag.directory)]
-    private var names: [UInt8] = []
+    private let nodes: Table<Node>
+    private let names: Table<UInt8>
     /// Open addressing, linear probing: node + 1, or 0 for an empty slot.
-    private var slots = [UInt32](repeating: 0, count: 1024)
+    private var slots: Table<UInt32>
+    private let space: TableSpace
+
+    /// A tree of only the root, its tables in `space`.
+    init(space: TableSpace) throws {
+        self.space = space
+        nodes = try space.makeTable(name: "paths")
+        names = try space.makeTable(name: "names")
+        slots = try space.makeTable(name: "path-index")
+        try slots.append(repeating: 0, count: 1024)
+        try nodes.append(Node(parent: Self.none, firstChild: Self.none, nextSibling: Self.none, nameStart: 0, content: Self.implicit, nameLength: 0, flags: Flag.present | Flag.directory))
+    }
 
     var count: Int { nodes.count }
 
     /// Bytes held, for reports.
-    var byteCount: Int { nodes.capacity * MemoryLayout<Node>.stride + names.capacity + slots.capacity * 4 }
+    var byteCount: Int { nodes.byteCount + names.byteCount + slots.byteCount }
 
     subscript(_ node: UInt32) -> Node {
         get { nodes[Int(node)] }
-        _modify { yield &nodes[Int(node)] }
+        nonmutating set { nodes[Int(node)] = newValue }
     }
 
     // MARK: Finding paths
@@ -89,11 +100,11 @@ struct FileTree: Sendable {
             throw MergeError(.tooLarge, layer: "", entry: nil, detail: "more than 4 billion paths or 4 GB of names")
         }
         let node = UInt32(nodes.count)
-        nodes.append(Node(parent: parent, firstChild: Self.none, nextSibling: nodes[Int(parent)].firstChild, nameStart: UInt32(names.count), content: Self.implicit, nameLength: UInt16(name.count), flags: 0))
+        try nodes.append(Node(parent: parent, firstChild: Self.none, nextSibling: nodes[Int(parent)].firstChild, nameStart: UInt32(names.count), content: Self.implicit, nameLength: UInt16(name.count), flags: 0))
         nodes[Int(parent)].firstChild = node
-        names.append(contentsOf: name)
+        try names.append(contentsOf: name)
         slots[slot] = node + 1
-        if nodes.count * 10 > slots.count * 7 { grow() }
+        if nodes.count * 10 > slots.count * 7 { try grow() }
         return node
     }
 
@@ -109,16 +120,17 @@ struct FileTree: Sendable {
         return nil
     }
 
-    private mutating func grow() {
-        var bigger = [UInt32](repeating: 0, count: slots.count * 2)
+    private mutating func grow() throws {
+        let bigger: Table<UInt32> = try space.makeTable(name: "path-index")
+        try bigger.append(repeating: 0, count: slots.count * 2)
         let mask = bigger.count - 1
-        names.withUnsafeBufferPointer { names in
-            for (i, node) in nodes.enumerated() where i != Int(Self.root) {
-                let name = UnsafeBufferPointer(rebasing: names[Int(node.nameStart)..<Int(node.nameStart) + Int(node.nameLength)])
-                var slot = Int(truncatingIfNeeded: Self.hash(node.parent, name)) & mask
-                while bigger[slot] != 0 { slot = (slot + 1) & mask }
-                bigger[slot] = UInt32(i) + 1
-            }
+        for i in 1..<nodes.count {
+            let node = nodes[i]
+            let name = UnsafeBufferPointer(start: names.pointer(at: Int(node.nameStart)), count: Int(node.nameLength))
+            var slot = Int(truncatingIfNeeded: Self.hash(node.parent, name)) & mask
+            while bigger[slot] != 0 { slot = (slot + 1) & mask }
+            bigger[slot] = UInt32(i) + 1
+            space.tick()
         }
         slots = bigger
     }
@@ -141,9 +153,7 @@ struct FileTree: Sendable {
         let n = nodes[Int(node)]
         guard Int(n.nameLength) == name.count else { return false }
         if name.isEmpty { return true }
-        return names.withUnsafeBufferPointer { names in
-            memcmp(names.baseAddress! + Int(n.nameStart), name.baseAddress!, name.count) == 0
-        }
+        return memcmp(names.pointer(at: Int(n.nameStart)), name.baseAddress!, name.count) == 0
     }
 
     // MARK: Names
@@ -151,7 +161,7 @@ struct FileTree: Sendable {
     /// The node's own name (its last path component).
     func name(of node: UInt32) -> ByteString {
         let n = nodes[Int(node)]
-        return ByteString(Array(names[Int(n.nameStart)..<Int(n.nameStart) + Int(n.nameLength)]))
+        return ByteString(Array(UnsafeBufferPointer(start: names.pointer(at: Int(n.nameStart)), count: Int(n.nameLength))))
     }
 
     /// Appends the node's path (components joined by `/`; the root's is empty) to `out`.
@@ -166,7 +176,7 @@ struct FileTree: Sendable {
         for (i, n) in chain.reversed().enumerated() {
             if i > 0 { out.append(UInt8(ascii: "/")) }
             let node = nodes[Int(n)]
-            out += names[Int(node.nameStart)..<Int(node.nameStart) + Int(node.nameLength)]
+            out += UnsafeBufferPointer(start: names.pointer(at: Int(node.nameStart)), count: Int(node.nameLength))
         }
     }
 
@@ -180,11 +190,9 @@ struct FileTree: Sendable {
     /// Orders sibling nodes bytewise by name.
     func nameLess(_ a: UInt32, _ b: UInt32) -> Bool {
         let x = nodes[Int(a)], y = nodes[Int(b)]
-        return names.withUnsafeBufferPointer { names in
-            let common = Int(min(x.nameLength, y.nameLength))
-            let order = common == 0 ? 0 : memcmp(names.baseAddress! + Int(x.nameStart), names.baseAddress! + Int(y.nameStart), common)
-            return order != 0 ? order < 0 : x.nameLength < y.nameLength
-        }
+        let common = Int(min(x.nameLength, y.nameLength))
+        let order = common == 0 ? 0 : memcmp(names.pointer(at: Int(x.nameStart)), names.pointer(at: Int(y.nameStart)), common)
+        return order != 0 ? order < 0 : x.nameLength < y.nameLength
     }
 
     // MARK: Changing the tree
@@ -245,32 +253,28 @@ struct FileTree: Sendable {
     }
 
     mutating func resetHidesLower() {
-        for i in nodes.indices { nodes[i].hidesLower = false }
-    }
-
-    mutating func shrinkToFit() {
-        nodes = Array(nodes)
-        names = Array(names)
+        for i in 0..<nodes.count {
+            nodes[i].hidesLower = false
+            space.tick()
+        }
     }
 }
 
 /// The tree of the kept layers of a partial flatten: each node's presence, kind and content
 /// as they were when the last kept layer was applied.
 struct KeptSnapshot: Sendable {
-    private var states: [UInt8]
-    private var contents: [UInt32]
+    private let states: Table<UInt8>
+    private let contents: Table<UInt32>
 
-    /// The tree of no layers: only the root, an implicit directory.
-    static let empty = KeptSnapshot(states: [3], contents: [FileTree.implicit])
-
-    private init(states: [UInt8], contents: [UInt32]) {
-        self.states = states
-        self.contents = contents
-    }
-
-    init(_ tree: FileTree) {
-        states = tree.nodes.map { ($0.isPresent ? 1 : 0) | ($0.isDirectory ? 2 : 0) }
-        contents = tree.nodes.map(\.content)
+    init(_ tree: FileTree, space: TableSpace) throws {
+        states = try space.makeTable(name: "kept-states")
+        contents = try space.makeTable(name: "kept-contents")
+        for i in 0..<UInt32(tree.count) {
+            let node = tree[i]
+            try states.append((node.isPresent ? 1 : 0) | (node.isDirectory ? 2 : 0))
+            try contents.append(node.content)
+            space.tick()
+        }
     }
 
     /// The node's kind in the kept tree; nodes made after the snapshot are absent.

@@ -9,53 +9,46 @@ extension ImageAnalysis {
     /// removes. Efficiency is the sum over paths of the smallest appearance divided by the sum
     /// of all appearances (1 when nothing repeats).
     ///
-    /// Paths are ``FileTree`` nodes, which name one path for the whole merge. Most paths
-    /// appear once, so each keeps only its last appearance (16 bytes); the sums of a path that
-    /// appears again move to a side table.
+    /// Paths are ``FileTree`` nodes, which name one path for the whole merge; the tallies are a
+    /// ``Table`` indexed by node.
     struct DiveTally: Sendable {
-        private struct Path: Sendable {
+        private struct Path {
+            var cumulative: Int64 = 0
+            var minimum: Int64 = .max
             var lastSize: Int64 = 0
-            var lastLayer: Int16 = -1
             var appearances: UInt16 = 0
-            /// The path's sums are in `repeated`; otherwise both are `lastSize`.
-            var isRepeated = false
+            var lastLayer: Int16 = -1
         }
 
-        private struct Sums: Sendable {
-            var cumulative: Int64
-            var minimum: Int64
-        }
+        private let paths: Table<Path>
+        private let space: TableSpace
 
-        private var paths: [Path] = []
-        private var repeated: [UInt32: Sums] = [:]
+        init(space: TableSpace) throws {
+            self.space = space
+            paths = try space.makeTable(name: "dive")
+        }
 
         /// Bytes held, for reports.
-        var byteCount: Int { paths.capacity * MemoryLayout<Path>.stride + repeated.capacity * (4 + MemoryLayout<Sums>.stride) }
+        var byteCount: Int { paths.byteCount }
 
         /// Counts an appearance of the path `node` in `layer`, `size` bytes (a deletion: the
         /// bytes it deletes).
-        mutating func appear(_ node: UInt32, size: Int64, layer: Int) {
+        func appear(_ node: UInt32, size: Int64, layer: Int) throws {
             let i = Int(node)
-            if i >= paths.count { paths.append(contentsOf: repeatElement(Path(), count: i + 1 - paths.count)) }
-            let last = paths[i]
+            if i >= paths.count { try paths.append(repeating: Path(), count: i + 1 - paths.count) }
+            var path = paths[i]
             let layer = Int16(truncatingIfNeeded: layer)
-            guard last.appearances > 0 else {
-                paths[i] = Path(lastSize: size, lastLayer: layer, appearances: 1)
-                return
-            }
-            var sums = last.isRepeated ? repeated[node]! : Sums(cumulative: last.lastSize, minimum: last.lastSize)
-            if last.lastLayer == layer {
+            if path.lastLayer == layer {
                 // The same path twice in one layer: the later entry is the layer's version.
-                sums.cumulative += size - last.lastSize
+                path.cumulative += size - path.lastSize
             } else {
-                paths[i].appearances &+= 1
-                sums.cumulative += size
+                path.appearances &+= 1
+                path.cumulative += size
             }
-            sums.minimum = min(sums.minimum, size)
-            repeated[node] = sums
-            paths[i].isRepeated = true
-            paths[i].lastLayer = layer
-            paths[i].lastSize = size
+            path.minimum = min(path.minimum, size)
+            path.lastLayer = layer
+            path.lastSize = size
+            paths[i] = path
         }
 
         /// dive's wasted bytes and efficiency.
@@ -63,11 +56,13 @@ extension ImageAnalysis {
             var wasted: Int64 = 0
             var minimumSum: Int64 = 0
             var cumulativeSum: Int64 = 0
-            for (i, path) in paths.enumerated() where path.appearances > 0 {
-                let sums = path.isRepeated ? repeated[UInt32(i)]! : Sums(cumulative: path.lastSize, minimum: path.lastSize)
-                if path.appearances > 1 { wasted += sums.cumulative }
-                minimumSum += sums.minimum
-                cumulativeSum += sums.cumulative
+            for i in 0..<paths.count {
+                let path = paths[i]
+                space.tick()
+                guard path.appearances > 0 else { continue }
+                if path.appearances > 1 { wasted += path.cumulative }
+                minimumSum += path.minimum
+                cumulativeSum += path.cumulative
             }
             return (wasted, cumulativeSum == 0 ? 1 : Double(minimumSum) / Double(cumulativeSum))
         }

@@ -26,16 +26,19 @@
 public enum LayerMerge {
     /// Indexes `layers` (lowest first) and plans the flattened layer.
     ///
-    /// - Parameter keptCount: how many of the lowest layers a partial flatten keeps as they are;
-    ///   0 flattens everything. Must be less than `layers.count`.
-    public static func plan(layers: [LayerSource], keepingLowest keptCount: Int = 0) throws -> MergePlan {
+    /// - Parameters:
+    ///   - keptCount: how many of the lowest layers a partial flatten keeps as they are; 0
+    ///     flattens everything. Must be less than `layers.count`.
+    ///   - memory: how much of its tables the merge keeps in memory (``MergeMemory``); the
+    ///     plan is the same either way.
+    public static func plan(layers: [LayerSource], keepingLowest keptCount: Int = 0, memory: MergeMemory = .unlimited) throws -> MergePlan {
         guard keptCount >= 0, keptCount < layers.count else {
             throw MergeError(.invalidOptions, layer: "", entry: nil, detail: "cannot keep \(keptCount) of \(layers.count) layers: at least one layer must be squashed")
         }
-        var builder = MergeBuilder(layers: layers, keptCount: keptCount)
+        var builder = try MergeBuilder(layers: layers, keptCount: keptCount, memory: memory)
         for index in layers.indices {
             try builder.apply(layer: index)
-            if index == keptCount - 1 { builder.snapshotKept() }
+            if index == keptCount - 1 { try builder.snapshotKept() }
         }
         return try builder.makePlan()
     }

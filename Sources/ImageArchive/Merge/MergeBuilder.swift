@@ -5,21 +5,23 @@
 ///
 /// What it keeps grows with the number of paths and entries, never with content, and holds no
 /// object per entry: headers in a ``RecordTable``, paths in the ``FileTree``, and per-path
-/// arrays indexed by node.
+/// tables indexed by node, all in one ``TableSpace`` that keeps them within the
+/// ``MergeMemory`` budget.
 struct MergeBuilder {
     let layers: [LayerSource]
     let keptCount: Int
-    var records = RecordTable()
-    var tree = FileTree()
+    let space: TableSpace
+    var records: RecordTable
+    var tree: FileTree
     var kept: KeptSnapshot?
     var headerBytesRead: Int64 = 0
     var layerStats: [ImageAnalysis.Layer] = []
-    var dive = ImageAnalysis.DiveTally()
+    let dive: ImageAnalysis.DiveTally
     /// The hard-link root of each record that is a hard link (every other record is its own).
     var linkRoots: [UInt32: UInt32] = [:]
     /// By node: the latest record of an ordinary entry at that path, to resolve hard links to
     /// earlier entries of the same layer.
-    private var latestRecord: [UInt32] = []
+    private let latestRecord: Table<UInt32>
 
     /// What an entry of the layer being applied does, once indexed.
     private enum LayerEntry {
@@ -31,16 +33,21 @@ struct MergeBuilder {
         case opaqueMarker(node: UInt32)
     }
 
-    init(layers: [LayerSource], keptCount: Int) {
+    init(layers: [LayerSource], keptCount: Int, memory: MergeMemory) throws {
         self.layers = layers
         self.keptCount = keptCount
+        space = TableSpace(memory: memory)
+        records = try RecordTable(space: space)
+        tree = try FileTree(space: space)
+        dive = try ImageAnalysis.DiveTally(space: space)
+        latestRecord = try space.makeTable(name: "latest-record")
     }
 
     func linkRoot(_ record: UInt32) -> UInt32 { linkRoots[record] ?? record }
 
-    mutating func snapshotKept() {
+    mutating func snapshotKept() throws {
         tree.resetHidesLower()
-        kept = KeptSnapshot(tree)
+        kept = try KeptSnapshot(tree, space: space)
     }
 
     // MARK: Indexing and applying one layer
@@ -50,7 +57,7 @@ struct MergeBuilder {
     /// on the layers below, then its entries are placed in tar order.
     mutating func apply(layer l: Int) throws {
         let entries = try index(layer: l)
-        applyDeletions(entries, layer: l)
+        try applyDeletions(entries, layer: l)
         try applyEntries(entries, layer: l)
     }
 
@@ -66,6 +73,7 @@ struct MergeBuilder {
         var contentBytes: Int64 = 0
         var ranges: [Range<Int>] = []
         while let record = try reader.next() {
+            space.tick()
             entryCount += 1
             let name = record.entry.name
             if record.entry.kind == .regular { contentBytes += record.entry.size }
@@ -108,7 +116,7 @@ struct MergeBuilder {
                 if root != id { linkRoots[id] = root }
             }
             if Int(node) >= latestRecord.count {
-                latestRecord.append(contentsOf: repeatElement(FileTree.none, count: Int(node) + 1 - latestRecord.count))
+                try latestRecord.append(repeating: FileTree.none, count: Int(node) + 1 - latestRecord.count)
             }
             latestRecord[Int(node)] = id
             entries.append(.ordinary(node: node, record: id))
@@ -129,18 +137,19 @@ struct MergeBuilder {
     }
 
     /// Whiteouts and opaque markers act on the layers below, never on their own layer.
-    private mutating func applyDeletions(_ entries: [LayerEntry], layer l: Int) {
+    private mutating func applyDeletions(_ entries: [LayerEntry], layer l: Int) throws {
         for entry in entries {
+            space.tick()
             switch entry {
             case .whiteout(let victim):
                 // A present node's parent is a present directory: no need to look above it.
                 guard tree[victim].isPresent else { continue }
-                dive.appear(victim, size: contentBytes(under: victim), layer: l)
+                try dive.appear(victim, size: contentBytes(under: victim), layer: l)
                 tree.remove(subtreeOf: victim)
             case .opaqueMarker(let dir):
                 guard tree[dir].isPresent, tree[dir].isDirectory else { continue }
-                tree.forEachChild(of: dir) { child in
-                    if tree[child].isPresent { dive.appear(child, size: contentBytes(under: child), layer: l) }
+                try tree.forEachChild(of: dir) { child in
+                    if tree[child].isPresent { try dive.appear(child, size: contentBytes(under: child), layer: l) }
                 }
                 tree.removeChildren(of: dir)
                 tree[dir].hidesLower = true
@@ -155,9 +164,10 @@ struct MergeBuilder {
         var chain: [UInt32] = []
         for entry in entries {
             guard case .ordinary(let node, let record) = entry else { continue }
+            space.tick()
             let kind = records.kind(record)
             let isDirectory = kind == .directory
-            dive.appear(node, size: kind == .regular ? records.size(record) : 0, layer: l)
+            try dive.appear(node, size: kind == .regular ? records.size(record) : 0, layer: l)
             guard node != FileTree.root else {
                 guard isDirectory else {
                     throw MergeError(.rootNotDirectory, layer: layers[l].label, entry: "./", detail: "the root is a \(kind)")
@@ -229,6 +239,7 @@ struct MergeBuilder {
     private func contentBytes(under node: UInt32) -> Int64 {
         var bytes: Int64 = 0
         tree.forEachPresent(inSubtreeOf: node) { n in
+            space.tick()
             let content = tree[n].content
             if content != FileTree.implicit { bytes += records.regularSize(content) }
         }
@@ -238,8 +249,7 @@ struct MergeBuilder {
     // MARK: Output
 
     mutating func makePlan() throws -> MergePlan {
-        latestRecord = []
-        var entries: [PlannedEntry] = []
+        let entries: Table<PlannedEntry> = try space.makeTable(name: "output")
         var layerSize: Int64 = Int64(TarWriter.endOfArchive.count)
         var contentBytes: Int64 = 0
         // Content the flattened layer carries, by the layer it is read from.
@@ -257,15 +267,15 @@ struct MergeBuilder {
                 contentBytes += header.size
                 if planned.action == .entry { carried[records.layer(planned.source)] += header.size }
             }
-            entries.append(planned)
+            try entries.append(planned)
         }
 
         let root = tree[FileTree.root].content
-        if root != FileTree.implicit, root != (kept ?? .empty).content(FileTree.root) {
+        if root != FileTree.implicit, root != kept?.content(FileTree.root) ?? FileTree.implicit {
             try add(PlannedEntry(node: FileTree.root, action: .entry, record: root, source: root))
         }
 
-        var walk = MergedTreeWalk(final: tree, kept: kept)
+        var walk = MergedTreeWalk(final: tree, kept: kept, space: space)
         if walk.hidesEveryKeptPath {
             try add(PlannedEntry(node: FileTree.root, action: .opaqueMarker))
         }
@@ -302,6 +312,6 @@ struct MergeBuilder {
             flattenedEntryCount: entries.count,
             flattenedContentBytes: contentBytes
         )
-        return MergePlan(layers: layers, keptLayerCount: keptCount, records: records, tree: tree, entries: entries, layerSize: layerSize, headerBytesRead: headerBytesRead, analysis: analysis)
+        return MergePlan(layers: layers, keptLayerCount: keptCount, space: space, records: records, tree: tree, entries: entries, layerSize: layerSize, headerBytesRead: headerBytesRead, analysis: analysis)
     }
 }

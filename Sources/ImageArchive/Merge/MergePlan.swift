@@ -38,9 +38,10 @@ public struct MergePlan: Sendable {
     public let layers: [LayerSource]
     /// How many of the lowest layers a partial flatten keeps unchanged.
     public let keptLayerCount: Int
+    let space: TableSpace
     let records: RecordTable
     let tree: FileTree
-    let entries: [PlannedEntry]
+    let entries: Table<PlannedEntry>
     /// The exact byte size of the flattened layer tar ``write(chunkSize:to:)`` produces.
     public let layerSize: Int64
     /// Header bytes read from the layers while indexing (contents are not read then).
@@ -53,15 +54,16 @@ public struct MergePlan: Sendable {
     /// The layers the flattened layer replaces.
     public var squashedLayers: ArraySlice<LayerSource> { layers[keptLayerCount...] }
 
-    /// Bytes the plan holds for its entries, paths and headers (not counting the process).
-    public var bookkeepingBytes: Int {
-        records.byteCount + tree.byteCount + entries.capacity * MemoryLayout<PlannedEntry>.stride
-    }
+    /// Bytes of the merge's temporary files (0 without a ``MergeMemory`` budget).
+    public var spilledBytes: Int { space.spilledBytes }
+
+    /// How often the merge dropped its tables' pages to stay within its budget.
+    public var budgetTrims: Int { space.trims }
 
     /// The headers of the flattened layer, in output order (for inspection and tests; the
     /// content is not read).
     public func outputEntries() -> [TarEntry] {
-        entries.map { Self.header(for: $0, tree: tree, records: records) }
+        (0..<entries.count).map { Self.header(for: entries[$0], tree: tree, records: records) }
     }
 
     static func header(for planned: PlannedEntry, tree: FileTree, records: RecordTable) -> TarEntry {
@@ -160,7 +162,9 @@ public struct MergePlan: Sendable {
             }
         }
 
-        for planned in entries {
+        for index in 0..<entries.count {
+            let planned = entries[index]
+            space.tick()
             let header = Self.header(for: planned, tree: tree, records: records)
             try await append(try TarWriter.encodeHeader(header))
             guard header.kind == .regular, header.size > 0, planned.action == .entry else { continue }

@@ -26,13 +26,15 @@ struct MergedTreeWalk {
     }
 
     private let tree: FileTree
-    private let kept: KeptSnapshot
+    private let kept: KeptSnapshot?
+    private let space: TableSpace
     private var stack: [Frame] = []
 
     /// A walk of `tree` against `kept`, the tree of the kept layers (nil: a full flatten).
-    init(final tree: FileTree, kept: KeptSnapshot?) {
+    init(final tree: FileTree, kept: KeptSnapshot?, space: TableSpace) {
         self.tree = tree
-        self.kept = kept ?? .empty
+        self.kept = kept
+        self.space = space
         hidesEveryKeptPath = kept != nil && tree[FileTree.root].hidesLower
         stack = [frame(FileTree.root, withKept: kept != nil && !hidesEveryKeptPath)]
     }
@@ -40,11 +42,14 @@ struct MergedTreeWalk {
     private func frame(_ node: UInt32, withKept: Bool) -> Frame {
         var children: [UInt32] = []
         tree.forEachChild(of: node) { child in
-            if tree[child].isPresent || (withKept && kept.state(child) != .absent) { children.append(child) }
+            space.tick()
+            if tree[child].isPresent || (withKept && keptState(child) != .absent) { children.append(child) }
         }
         children.sort(by: tree.nameLess)
         return Frame(withKept: withKept, children: children, next: 0)
     }
+
+    private func keptState(_ node: UInt32) -> MergeRule.Kept { kept?.state(node) ?? .absent }
 
     /// The next path, or nil when the walk is done.
     mutating func next() -> Step? {
@@ -55,10 +60,11 @@ struct MergedTreeWalk {
             stack[top].next += 1
             let withKept = stack[top].withKept
             let node = tree[child]
-            let keptState: MergeRule.Kept = withKept ? kept.state(child) : .absent
+            space.tick()
+            let keptState: MergeRule.Kept = withKept ? self.keptState(child) : .absent
             let finalState: MergeRule.Final
             if node.isPresent {
-                if keptState != .absent, node.content == kept.content(child), !node.hidesLower,
+                if keptState != .absent, node.content == kept?.content(child), !node.hidesLower,
                    node.isDirectory == (keptState == .directory) {
                     finalState = .unchanged(isDirectory: node.isDirectory)
                 } else {

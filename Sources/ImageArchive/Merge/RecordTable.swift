@@ -9,8 +9,9 @@
 ///
 /// Records are numbered across layers in the order they were appended.
 struct RecordTable: Sendable {
-    private var arena: [UInt8] = []
-    private var starts: [UInt32] = []
+    private let arena: Table<UInt8>
+    private let starts: Table<UInt32>
+    private var scratch: [UInt8] = []
     private var names: [ByteString] = [.empty]
     private var nameIDs: [ByteString: UInt32] = [.empty: 0]
     private var rare: [Rare] = []
@@ -35,10 +36,15 @@ struct RecordTable: Sendable {
         var contentOffset: Int64
     }
 
+    init(space: TableSpace) throws {
+        arena = try space.makeTable(name: "headers")
+        starts = try space.makeTable(name: "header-index")
+    }
+
     var count: Int { starts.count }
 
     /// Bytes held, for reports.
-    var byteCount: Int { arena.capacity + starts.capacity * 4 }
+    var byteCount: Int { arena.byteCount + starts.byteCount }
 
     /// Appends `record` of `layer` and returns its number.
     mutating func append(_ record: TarReader.Record, layer: Int) throws -> UInt32 {
@@ -46,15 +52,16 @@ struct RecordTable: Sendable {
             throw MergeError(.tooLarge, layer: "", entry: nil, detail: "more than 4 GB of packed headers")
         }
         let id = UInt32(starts.count)
-        starts.append(UInt32(arena.count))
+        try starts.append(UInt32(arena.count))
+        scratch.removeAll(keepingCapacity: true)
         let e = record.entry
         var flags: UInt8 = 0
         if !e.linkName.isEmpty { flags |= Flag.linkName }
         if !e.userName.isEmpty || !e.groupName.isEmpty { flags |= Flag.ownerNames }
         if e.deviceMajor != 0 || e.deviceMinor != 0 { flags |= Flag.device }
         if !e.extendedAttributes.isEmpty || !e.paxRecords.isEmpty { flags |= Flag.rare }
-        arena.append(e.kind.code)
-        arena.append(flags)
+        scratch.append(e.kind.code)
+        scratch.append(flags)
         putVarint(UInt64(layer))
         putVarint(UInt64(e.size))
         putVarint(UInt64(record.headerOffset))
@@ -66,7 +73,7 @@ struct RecordTable: Sendable {
         putVarint(UInt64(e.modificationTime.nanoseconds))
         if flags & Flag.linkName != 0 {
             putVarint(UInt64(e.linkName.count))
-            arena += e.linkName.bytes
+            scratch += e.linkName.bytes
         }
         if flags & Flag.ownerNames != 0 {
             putVarint(UInt64(intern(e.userName)))
@@ -80,12 +87,8 @@ struct RecordTable: Sendable {
             putVarint(UInt64(rare.count))
             rare.append(Rare(extendedAttributes: e.extendedAttributes, paxRecords: e.paxRecords))
         }
+        try scratch.withUnsafeBufferPointer { try arena.append(contentsOf: $0) }
         return id
-    }
-
-    mutating func shrinkToFit() {
-        arena = Array(arena)
-        starts = Array(starts)
     }
 
     // MARK: Reading
@@ -128,7 +131,7 @@ struct RecordTable: Sendable {
                              modificationTime: TarTimestamp(seconds: seconds, nanoseconds: nanoseconds))
         if flags & Flag.linkName != 0 {
             let length = Int(varint(&position))
-            entry.linkName = ByteString(Array(arena[position..<position + length]))
+            entry.linkName = ByteString(Array(UnsafeBufferPointer(start: arena.pointer(at: position), count: length)))
             position += length
         }
         if flags & Flag.ownerNames != 0 {
@@ -160,10 +163,10 @@ struct RecordTable: Sendable {
     private mutating func putVarint(_ value: UInt64) {
         var v = value
         while v >= 0x80 {
-            arena.append(UInt8(truncatingIfNeeded: v) | 0x80)
+            scratch.append(UInt8(truncatingIfNeeded: v) | 0x80)
             v >>= 7
         }
-        arena.append(UInt8(v))
+        scratch.append(UInt8(v))
     }
 
     private func varint(_ position: inout Int) -> UInt64 {

@@ -97,9 +97,9 @@ final class Collector: @unchecked Sendable {
 
 /// Plans and writes a flatten of `layers` (each a list of items), returning the plan, the output
 /// tar's bytes and its decoded entries.
-func flatten(_ layers: [[Item]], keep: Int = 0, in dir: TemporaryDirectory, chunkSize: Int = 4096) async throws -> (plan: MergePlan, bytes: [UInt8], entries: [OutputEntry], result: MergePlan.WriteResult) {
+func flatten(_ layers: [[Item]], keep: Int = 0, in dir: TemporaryDirectory, chunkSize: Int = 4096, memory: MergeMemory = .unlimited) async throws -> (plan: MergePlan, bytes: [UInt8], entries: [OutputEntry], result: MergePlan.WriteResult) {
     let sources = try layers.enumerated().map { try layer($1, in: dir, label: "layer \($0)") }
-    let plan = try LayerMerge.plan(layers: sources, keepingLowest: keep)
+    let plan = try LayerMerge.plan(layers: sources, keepingLowest: keep, memory: memory)
     let collector = Collector()
     let result = try await plan.write(chunkSize: chunkSize) { collector.append($0) }
     return (plan, collector.bytes, try readTar(collector.bytes, in: dir), result)
