@@ -28,11 +28,17 @@ extension FlattenJob {
             guard try config.diffIDs() == original.diffIDs else {
                 throw FlattenError(.engineMismatch("the saved config's layers differ from the inspected image's (was \(image.familiarDescription) changed while it was saved?)"))
             }
+            var reported: Int64 = 0
             return try FlattenedImage(
                 archive: archive, keepingLowest: subject.kept.count, repoTags: [], keptLayers: .omit,
                 temporaryDirectory: context.directory.path,
                 memory: MergeMemory(budget: mergeMemoryBudget, directory: context.directory.path)
-            )
+            ) { indexed, total in
+                // The layers' bytes indexed: a million-entry image takes seconds here.
+                recorder.setTotal(total)
+                recorder.advance(Int(indexed - reported))
+                reported = indexed
+            }
         }
         try Task.checkCancellation()
 

@@ -378,4 +378,18 @@ struct LayerMergeTests {
         let written = entries.filter { $0.entry.kind == .regular }.reduce(Int64(0)) { $0 + $1.entry.size }
         #expect(written == a.flattenedContentBytes)
     }
+
+    @Test func indexingReportsItsProgressUpToEveryLayerByte() throws {
+        let dir = try TemporaryDirectory(); defer { dir.cleanup() }
+        let base: [Item] = (0..<10_000).map { .file("f\($0)", "content \($0)") }
+        let top: [Item] = [.file("f1", "new"), .whiteout(".wh.f2")]
+        let sources = try [base, top].enumerated().map { try layer($1, in: dir, label: "layer \($0)") }
+        var reports: [(done: Int64, total: Int64)] = []
+        _ = try LayerMerge.plan(layers: sources) { reports.append(($0, $1)) }
+        let total = sources.reduce(0) { $0 + $1.region.count }
+        #expect(reports.count > 2, "10,000 entries report before the layer ends")
+        #expect(reports.allSatisfy { $0.total == total })
+        #expect(zip(reports, reports.dropFirst()).allSatisfy { $0.done <= $1.done })
+        #expect(reports.last?.done == total)
+    }
 }

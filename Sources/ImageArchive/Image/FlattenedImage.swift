@@ -37,14 +37,15 @@ public struct FlattenedImage: Sendable {
     ///   - keepingLowest: layers to keep as they are (0 flattens everything).
     ///   - temporaryDirectory: where gzip-compressed layers are inflated (OCI layout).
     ///   - memory: how much of its tables the merge keeps in memory (``MergeMemory``).
-    public init(archive: SavedImageArchive, imageIndex: Int = 0, keepingLowest keptCount: Int = 0, repoTags: [String], keptLayers: KeptLayers = .include, temporaryDirectory: String, memory: MergeMemory = .unlimited) throws {
+    ///   - onIndexed: the merge's progress (``LayerMerge/plan(layers:keepingLowest:memory:onIndexed:)``).
+    public init(archive: SavedImageArchive, imageIndex: Int = 0, keepingLowest keptCount: Int = 0, repoTags: [String], keptLayers: KeptLayers = .include, temporaryDirectory: String, memory: MergeMemory = .unlimited, onIndexed: (_ done: Int64, _ total: Int64) -> Void = { _, _ in }) throws {
         guard archive.images.indices.contains(imageIndex) else {
             throw ImageArchiveError(.invalidArgument, member: "manifest.json", detail: "image \(imageIndex) requested, the archive has \(archive.images.count)")
         }
         let image = archive.images[imageIndex]
         let config = try archive.config(of: image)
         let (layers, _) = try archive.layerSources(of: image, temporaryDirectory: temporaryDirectory)
-        let plan = try LayerMerge.plan(layers: layers, keepingLowest: keptCount, memory: memory)
+        let plan = try LayerMerge.plan(layers: layers, keepingLowest: keptCount, memory: memory, onIndexed: onIndexed)
         try self.init(plan: plan, originalConfig: config, repoTags: repoTags, keptLayers: keptLayers)
     }
 

@@ -31,13 +31,20 @@ public enum LayerMerge {
     ///     flattens everything. Must be less than `layers.count`.
     ///   - memory: how much of its tables the merge keeps in memory (``MergeMemory``); the
     ///     plan is the same either way.
-    public static func plan(layers: [LayerSource], keepingLowest keptCount: Int = 0, memory: MergeMemory = .unlimited) throws -> MergePlan {
+    ///   - onIndexed: told, every few thousand entries and after each layer, how many bytes of
+    ///     the layers have been indexed so far and of how many in all (for progress: indexing
+    ///     a million-entry image takes seconds).
+    public static func plan(layers: [LayerSource], keepingLowest keptCount: Int = 0, memory: MergeMemory = .unlimited, onIndexed: (_ done: Int64, _ total: Int64) -> Void = { _, _ in }) throws -> MergePlan {
         guard keptCount >= 0, keptCount < layers.count else {
             throw MergeError(.invalidOptions, layer: "", entry: nil, detail: "cannot keep \(keptCount) of \(layers.count) layers: at least one layer must be squashed")
         }
         var builder = try MergeBuilder(layers: layers, keptCount: keptCount, memory: memory)
+        let total = layers.reduce(0) { $0 + $1.region.count }
+        var before: Int64 = 0
         for index in layers.indices {
-            try builder.apply(layer: index)
+            try builder.apply(layer: index) { onIndexed(before + $0, total) }
+            before += layers[index].region.count
+            onIndexed(before, total)
             if index == keptCount - 1 { try builder.snapshotKept() }
         }
         return try builder.makePlan()

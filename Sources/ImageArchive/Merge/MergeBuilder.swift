@@ -55,8 +55,10 @@ struct MergeBuilder {
     /// Indexes layer `l` and applies it to the tree: hard links are resolved against the
     /// entries before them and the tree below, then the layer's whiteouts and opaque markers act
     /// on the layers below, then its entries are placed in tar order.
-    mutating func apply(layer l: Int) throws {
-        let entries = try index(layer: l)
+    ///
+    /// `onIndexed` is told the bytes of the layer indexed so far, every few thousand entries.
+    mutating func apply(layer l: Int, onIndexed: (Int64) -> Void = { _ in }) throws {
+        let entries = try index(layer: l, onIndexed: onIndexed)
         try applyDeletions(entries, layer: l)
         try applyEntries(entries, layer: l)
     }
@@ -64,7 +66,7 @@ struct MergeBuilder {
     /// Reads layer `l`'s headers into ``records`` and the paths they name into ``tree``
     /// (absent until applied), resolves its hard links, and counts its statistics into
     /// ``layerStats``.
-    private mutating func index(layer l: Int) throws -> [LayerEntry] {
+    private mutating func index(layer l: Int, onIndexed: (Int64) -> Void) throws -> [LayerEntry] {
         let source = layers[l]
         var reader = TarReader(region: source.region, source: source.label)
         var entries: [LayerEntry] = []
@@ -75,6 +77,7 @@ struct MergeBuilder {
         while let record = try reader.next() {
             space.tick()
             entryCount += 1
+            if entryCount % 4096 == 0 { onIndexed(record.headerOffset) }
             let name = record.entry.name
             if record.entry.kind == .regular { contentBytes += record.entry.size }
             let entry: LayerEntry? = try name.bytes.withUnsafeBufferPointer { bytes in
