@@ -10,7 +10,9 @@ import TestSupport
 struct CallerLimitTests {
     @Test("idle connections, half-sent heads and stalled bodies are closed after --idle-timeout; a held long poll is not")
     func idleTimeout() async throws {
-        try await withCoordinator(["--idle-timeout", "1"]) { coordinator in
+        // A 3 s idle timeout, not 1 s: on a loaded machine the coordinator has read the held
+        // poll's request (which makes the connection busy) only a few seconds after accepting it.
+        try await withCoordinator(["--idle-timeout", "3"]) { coordinator in
             let agent = try await LiveAPI(baseURL: coordinator.baseURL).register("idle-agent")
             let idle = try RawConnection(port: coordinator.port)
             let halfHead = try RawConnection(port: coordinator.port)
@@ -19,18 +21,18 @@ struct CallerLimitTests {
             try stalledBody.send("POST /v1/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(TestTokens.admin)\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"targ")
             let held = try RawConnection(port: coordinator.port)
             let start = ContinuousClock.now
-            try held.send("POST /v1/agents/claim?wait=4 HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(agent.token)\r\nContent-Length: 0\r\n\r\n")
+            try held.send("POST /v1/agents/claim?wait=10 HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(agent.token)\r\nContent-Length: 0\r\n\r\n")
 
             let idleEnd = try await idle.read(timeout: .seconds(20))
-            #expect(idleEnd.closed, "an idle connection was still open 20 s after a 1 s idle timeout")
+            #expect(idleEnd.closed, "an idle connection was still open 20 s after a 3 s idle timeout")
             #expect(idleEnd.data.isEmpty)
             #expect(try await halfHead.waitForClose(timeout: .seconds(20)), "a half-sent request head was still open after 20 s")
             #expect(try await stalledBody.waitForClose(timeout: .seconds(20)), "a stalled request body was still open after 20 s")
 
-            // The poll waits 4 s, four idle timeouts: it is answered, not cut.
+            // The poll waits 10 s, three idle timeouts and more: it is answered, not cut.
             let answer = try await held.readResponse(timeout: .seconds(30))
             #expect(answer?.status == 204)
-            #expect(ContinuousClock.now - start >= .seconds(3.5), "the held poll was answered before its 4 s wait")
+            #expect(ContinuousClock.now - start >= .seconds(9.5), "the held poll was answered before its 10 s wait")
             // Answered, the connection is idle and is closed in turn.
             #expect(try await held.waitForClose(timeout: .seconds(20)))
         }
